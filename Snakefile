@@ -1,0 +1,19 @@
+# surveykit workflow: every result under results/ from the raw files under data/raw/.
+# Runtime settings (cores, cluster) live in profiles/, never here.
+from snakemake.utils import min_version
+
+min_version("8.20")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/harmonise.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_outputs(),

@@ -1,0 +1,172 @@
+"""The ``surveykit`` command line: ``inspect``, ``init``, ``synth``, ``ingest``, ``harmonise``.
+
+A `SurveyError` is printed as one message (file, variable, value, fix) without a traceback,
+and the command exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from surveykit.errors import ConfigError, SurveyError
+
+__all__ = ["exit_on_error", "main"]
+
+
+@contextmanager
+def exit_on_error(prog: str = "surveykit") -> Iterator[None]:
+    """Print a `SurveyError` as ``prog: error: …`` and exit 1, without a traceback."""
+    try:
+        yield
+    except SurveyError as error:
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _inspect(args: argparse.Namespace) -> None:
+    from surveykit.describe import codebook_summary, format_codebook
+    from surveykit.io import read_survey, write_codebook
+
+    data, codebook = read_survey(args.file, format=args.format, encoding=args.encoding,
+                                 codebook=args.codebook)
+    if args.json:
+        print(json.dumps({"source": codebook.source, "rows": len(data),
+                          "variables": codebook_summary(data, codebook)},
+                         ensure_ascii=False, indent=2, default=str))
+    else:
+        sys.stdout.write(format_codebook(data, codebook))
+    if args.write_codebook:
+        write_codebook(codebook, args.write_codebook,
+                       header=f"# Codebook of {codebook.source}, written by surveykit inspect\n")
+
+
+def _init(args: argparse.Namespace) -> None:
+    from surveykit.config import load_survey_config
+    from surveykit.io import detect_format, read_survey
+    from surveykit.outputs import output_set
+    from surveykit.skeleton import add_to_sheet, skeleton_yaml
+
+    target = Path(args.config_dir) / f"{args.id}.yaml"
+    sheet = Path(args.sheet)
+    if target.exists() and not args.force:
+        raise ConfigError(f"{target} exists already; choose another --id or pass --force "
+                          "to overwrite it")
+    if sheet.exists() and not args.force:
+        ids = [line.split("\t", 1)[0] for line in sheet.read_text(encoding="utf-8").splitlines()]
+        if args.id in ids[1:]:
+            raise ConfigError(f"{sheet} lists the survey id {args.id!r} already; choose "
+                              "another --id or remove that row")
+    _, codebook = read_survey(args.file, format=args.format, encoding=args.encoding,
+                              codebook=args.codebook)
+    kind = detect_format(args.file, args.format)
+    text = skeleton_yaml(codebook, args.id, str(args.file),
+                         source_format=kind if args.format else None)
+    with output_set() as out:
+        out.write_text(target, text)
+    load_survey_config(target)  # the skeleton must validate; a failure here is a bug
+    ids = []
+    if sheet.exists():
+        ids = [line.split("\t", 1)[0] for line in sheet.read_text(encoding="utf-8").splitlines()]
+    if args.id not in ids[1:]:
+        add_to_sheet(sheet, args.id, str(target))
+    print(f"wrote {target}; added {args.id!r} to {sheet}. Review every line marked REVIEW, "
+          "then run snakemake.")
+
+
+def _synth(args: argparse.Namespace) -> None:
+    from surveykit.example_files import write_example
+    from surveykit.synth import generate
+
+    survey = generate(n=args.n, seed=args.seed)
+    written = write_example(survey, Path(args.out), Path(args.margins), stem=args.stem,
+                            formats=args.formats)
+    for path in written:
+        print(f"wrote {path}")
+
+
+def _ingest(args: argparse.Namespace) -> None:
+    from surveykit.steps import run_ingest
+
+    out = Path(args.out)
+    run_ingest(args.config, out / "data.parquet", out / "codebook.json",
+               out / "ingest_report.json", out / "ingest_report.csv")
+
+
+def _harmonise(args: argparse.Namespace) -> None:
+    from surveykit.steps import run_harmonise
+
+    ingested, out = Path(args.ingested), Path(args.out)
+    run_harmonise(args.config, ingested / "data.parquet", ingested / "codebook.json",
+                  out / "harmonised.parquet", out / "harmonise" / "concepts.json",
+                  out / "harmonise" / "report.json")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="surveykit",
+        description="Design-based analysis of resident surveys on migration intent.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def source_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("file", help="survey file: .sav, .zsav, .por or .csv")
+        sub.add_argument("--format", choices=["sav", "zsav", "por", "csv"],
+                         help="file format (default: from the extension)")
+        sub.add_argument("--encoding", help="character encoding (CSV default utf-8)")
+        sub.add_argument("--codebook", help="CSV only: YAML codebook "
+                         "(default <stem>.codebook.yaml beside the file)")
+
+    inspect = commands.add_parser("inspect", help="print a file's codebook")
+    source_options(inspect)
+    inspect.add_argument("--json", action="store_true", help="print JSON instead of text")
+    inspect.add_argument("--write-codebook", metavar="YAML",
+                         help="also write the codebook as YAML (for a CSV export of the data)")
+    inspect.set_defaults(handler=_inspect)
+
+    init = commands.add_parser("init", help="write a skeleton survey config from a file")
+    source_options(init)
+    init.add_argument("--id", required=True, help="survey id (letters, digits, _)")
+    init.add_argument("--config-dir", default="config/surveys")
+    init.add_argument("--sheet", default="config/surveys.tsv")
+    init.add_argument("--force", action="store_true", help="overwrite an existing config")
+    init.set_defaults(handler=_init)
+
+    synth = commands.add_parser("synth", help="generate the synthetic example survey")
+    synth.add_argument("--n", type=int, default=2400, help="respondents (default 2400)")
+    synth.add_argument("--seed", type=int, default=20261121)
+    synth.add_argument("--out", default="data/raw", help="directory for the data files")
+    synth.add_argument("--margins", default="config/margins",
+                       help="directory for the population margins")
+    synth.add_argument("--stem", default="example_survey")
+    synth.add_argument("--formats", nargs="+", default=["sav", "csv"],
+                       choices=["sav", "zsav", "csv"])
+    synth.set_defaults(handler=_synth)
+
+    ingest = commands.add_parser("ingest", help="read a survey's raw file (workflow step)")
+    ingest.add_argument("config", help="config/surveys/<id>.yaml")
+    ingest.add_argument("--out", required=True, help="output directory")
+    ingest.set_defaults(handler=_ingest)
+
+    harmonise = commands.add_parser("harmonise", help="map to canonical concepts (step)")
+    harmonise.add_argument("config", help="config/surveys/<id>.yaml")
+    harmonise.add_argument("--ingested", required=True, help="directory written by ingest")
+    harmonise.add_argument("--out", required=True, help="output directory")
+    harmonise.set_defaults(handler=_harmonise)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    with exit_on_error():
+        args.handler(args)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""Write result files all-or-nothing.
+
+A step writes every output to a temporary file beside its target and renames them only when
+all are written, so a failure never leaves a partial or stale-looking result behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["OutputSet", "dumps_json", "output_set"]
+
+
+def dumps_json(document: Any) -> str:
+    """Deterministic JSON text (UTF-8, indented, trailing newline)."""
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+class OutputSet:
+    """Files staged for an all-or-nothing write; see :func:`output_set`."""
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[Path, Path]] = []
+
+    def path(self, target: str | Path) -> Path:
+        """A temporary path to write ``target``'s content to."""
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                        dir=target.parent)
+        os.close(handle)
+        self._staged.append((Path(name), target))
+        return Path(name)
+
+    def write_text(self, target: str | Path, text: str) -> None:
+        """Stage a text file (UTF-8)."""
+        self.path(target).write_text(text, encoding="utf-8")
+
+    def write_json(self, target: str | Path, document: Any) -> None:
+        """Stage a JSON document."""
+        self.write_text(target, dumps_json(document))
+
+    def write_with(self, target: str | Path, writer: Callable[[Path], None]) -> None:
+        """Stage a file written by ``writer(path)`` (e.g. a parquet or xlsx writer)."""
+        writer(self.path(target))
+
+    def commit(self) -> None:
+        """Move every staged file to its target (readable as a normal new file would be)."""
+        umask = os.umask(0)
+        os.umask(umask)
+        for temporary, target in self._staged:
+            os.chmod(temporary, 0o666 & ~umask)
+            os.replace(temporary, target)
+        self._staged.clear()
+
+    def discard(self) -> None:
+        for temporary, _ in self._staged:
+            temporary.unlink(missing_ok=True)
+        self._staged.clear()
+
+
+@contextmanager
+def output_set() -> Iterator[OutputSet]:
+    """Stage several outputs; they appear together at the end, or not at all on error."""
+    staged = OutputSet()
+    try:
+        yield staged
+    except BaseException:
+        staged.discard()
+        raise
+    staged.commit()

@@ -1,0 +1,86 @@
+# Load and validate the workflow config, the survey sheet and every survey config.
+# Validation uses the JSON Schemas shipped in the surveykit package (workflow/schemas/ links
+# to them); surveykit's own loader runs first because its messages name key and fix.
+import sys
+from pathlib import Path
+
+from snakemake.utils import validate
+
+from surveykit.config import load_survey_config, load_surveys_sheet
+from surveykit.errors import SurveyError
+from surveykit.io import default_codebook_path, detect_format
+
+
+def _fail(error):
+    """Print a configuration error as one message and stop (no traceback)."""
+    print(f"surveykit: error: {error}", file=sys.stderr)
+    sys.exit(1)
+
+
+validate(config, schema="../schemas/config.schema.json")
+RESULTS = config.get("results", "results")
+
+try:
+    SURVEYS = {
+        row["survey_id"]: load_survey_config(row["config"])
+        for row in load_surveys_sheet(config["surveys"])
+    }
+except SurveyError as error:
+    _fail(error)
+
+for _survey_id, _survey in SURVEYS.items():
+    validate(dict(_survey.spec), schema="../schemas/survey.schema.json")
+    if _survey.id != _survey_id:
+        _fail(
+            f"{_survey.path}: id is {_survey.id!r} but {config['surveys']} lists it as "
+            f"{_survey_id!r}; make them equal"
+        )
+
+
+wildcard_constraints:
+    survey="|".join(SURVEYS) or "NO_SURVEY",
+
+
+def survey_config(wildcards):
+    """The survey's YAML config (an input, so editing it reruns the steps)."""
+    return str(SURVEYS[wildcards.survey].path)
+
+
+def raw_inputs(wildcards):
+    """The raw data file and, for CSV, its codebook (inputs of rule ingest)."""
+    return raw_inputs_of(SURVEYS[wildcards.survey])
+
+
+def raw_inputs_of(survey):
+    """The raw files one survey config points to."""
+    files = [str(survey.source_path)]
+    if detect_format(survey.source_path, survey.source.get("format")) == "csv":
+        files.append(
+            str(survey.codebook_path or default_codebook_path(survey.source_path))
+        )
+    return files
+
+
+def all_outputs():
+    """Every final output of every survey in the sheet."""
+    outputs = []
+    for survey_id in SURVEYS:
+        outputs += [
+            f"{RESULTS}/{survey_id}/harmonised.parquet",
+            f"{RESULTS}/{survey_id}/harmonise/report.json",
+            f"{RESULTS}/{survey_id}/ingest/ingest_report.csv",
+        ]
+    return outputs
+
+
+try:
+    for _survey in SURVEYS.values():
+        for _raw in raw_inputs_of(_survey):
+            if not Path(_raw).is_file():
+                _fail(
+                    f"{_raw}: file not found (source of survey {_survey.id!r} in "
+                    f"{_survey.path}); put the file there or correct source.path / "
+                    "source.codebook"
+                )
+except SurveyError as error:
+    _fail(error)

@@ -1,0 +1,20 @@
+rule harmonise:
+    """Map source variables to canonical concepts as the survey config declares."""
+    input:
+        config=survey_config,
+        data=rules.ingest.output.data,
+        codebook=rules.ingest.output.codebook,
+    output:
+        harmonised=f"{RESULTS}/{{survey}}/harmonised.parquet",
+        concepts=f"{RESULTS}/{{survey}}/harmonise/concepts.json",
+        report=report(
+            f"{RESULTS}/{{survey}}/harmonise/report.json",
+            caption="../report/harmonise.rst",
+            category="Harmonise",
+        ),
+    log:
+        f"{RESULTS}/{{survey}}/logs/harmonise.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/harmonise.py"

@@ -1,0 +1,20 @@
+rule ingest:
+    """Read the raw survey file with its codebook; never modify it."""
+    input:
+        config=survey_config,
+        raw=raw_inputs,
+    output:
+        data=f"{RESULTS}/{{survey}}/ingest/data.parquet",
+        codebook=f"{RESULTS}/{{survey}}/ingest/codebook.json",
+        report_json=f"{RESULTS}/{{survey}}/ingest/ingest_report.json",
+        report_csv=report(
+            f"{RESULTS}/{{survey}}/ingest/ingest_report.csv",
+            caption="../report/ingest.rst",
+            category="Ingest",
+        ),
+    log:
+        f"{RESULTS}/{{survey}}/logs/ingest.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/ingest.py"

@@ -1,0 +1,14 @@
+"""Snakemake script of rule harmonise: a thin wrapper around surveykit.steps.run_harmonise."""
+
+from surveykit.cli import exit_on_error
+from surveykit.steps import run_harmonise
+
+with exit_on_error("surveykit harmonise"):
+    run_harmonise(
+        snakemake.input.config,
+        snakemake.input.data,
+        snakemake.input.codebook,
+        snakemake.output.harmonised,
+        snakemake.output.concepts,
+        snakemake.output.report,
+    )

@@ -1,0 +1,13 @@
+"""Snakemake script of rule ingest: a thin wrapper around surveykit.steps.run_ingest."""
+
+from surveykit.cli import exit_on_error
+from surveykit.steps import run_ingest
+
+with exit_on_error("surveykit ingest"):
+    run_ingest(
+        snakemake.input.config,
+        snakemake.output.data,
+        snakemake.output.codebook,
+        snakemake.output.report_json,
+        snakemake.output.report_csv,
+    )
