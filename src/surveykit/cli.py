@@ -19,12 +19,19 @@ __all__ = ["exit_on_error", "main"]
 
 
 @contextmanager
-def exit_on_error(prog: str = "surveykit") -> Iterator[None]:
-    """Print a `SurveyError` as ``prog: error: …`` and exit 1, without a traceback."""
+def exit_on_error(prog: str = "surveykit", log: str | Path | None = None) -> Iterator[None]:
+    """Print a `SurveyError` as ``prog: error: …`` and exit 1, without a traceback.
+
+    With ``log`` (a workflow rule's log file) the message is written there too.
+    """
     try:
         yield
     except SurveyError as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
+        message = f"{prog}: error: {error}"
+        print(message, file=sys.stderr)
+        if log is not None:
+            Path(log).parent.mkdir(parents=True, exist_ok=True)
+            Path(log).write_text(message + "\n", encoding="utf-8")
         raise SystemExit(1) from None
 
 

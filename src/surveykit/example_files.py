@@ -39,7 +39,7 @@ def synth_codebook(survey: SynthSurvey, source: str = "") -> Codebook:
 
 
 def _readme(survey: SynthSurvey, stem: str, margins: dict[str, str]) -> str:
-    margin_lines = "\n".join(f"- `{path}`: {name}" for name, path in margins.items())
+    margin_lines = "\n".join(f"  - `{Path(path).name}`: {name}" for name, path in margins.items())
     return (
         "# Raw data\n\n"
         "Raw survey files are inputs: the workflow reads them and never changes them.\n\n"
@@ -51,7 +51,8 @@ def _readme(survey: SynthSurvey, stem: str, margins: dict[str, str]) -> str:
         "(e.g. 8 \"weiß nicht\", 9 \"keine Angabe\") and measurement levels.\n"
         f"- `{stem}.csv` + `{stem}.codebook.yaml`: the same data as CSV with a YAML codebook.\n"
         f"- `{stem}.truth.json`: the true parameters below, machine-readable.\n"
-        "- Population margins (exact counts of the synthetic population):\n"
+        "- Population margins (exact counts of the synthetic population), in "
+        "`config/margins/`:\n"
         f"{margin_lines}\n\n"
         "On purpose, code 99 \"keine Angabe\" of `wohndauer` is only a value label, not a "
         "declared missing value: the survey config declares it missing.\n\n"

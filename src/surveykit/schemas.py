@@ -45,6 +45,12 @@ def _explain(error: jsonschema.ValidationError) -> str:
         allowed = ", ".join(repr(v) for v in error.validator_value)
         return f"{error.instance!r} is not allowed; use one of {allowed}"
     if error.validator in ("oneOf", "anyOf") and error.context:
+        if all(sub.validator in ("required", "not") for sub in error.context):
+            # Alternatives that differ only in which key is present: say so plainly.
+            keys = [key for branch in error.validator_value for key in branch.get("required", [])]
+            present = [k for k in keys if isinstance(error.instance, dict) and k in error.instance]
+            return (f"give exactly one of {', '.join(keys)} "
+                    f"(found: {', '.join(present) or 'none of them'})")
         best = jsonschema.exceptions.best_match(error.context)
         return _explain(best)
     return error.message

@@ -176,7 +176,8 @@ add_case <- function(id, dname, op, code, args, result, notes = NULL,
   d <- D[[dname]]
   spec <- if (is.null(spec_override)) d$spec else spec_override
   case <- list(id = id, dataset = d$dataset, design = spec, r_call = code,
-               op = op, args = args, result = result)
+               op = op, args = args, result = result,
+               expect_error = !is.null(result$error))
   if (!is.null(notes)) case$notes <- notes
   cases[[length(cases) + 1]] <<- case
   invisible(case)
@@ -521,7 +522,6 @@ for (opt in c("fail", "remove", "adjust", "average", "certainty")) {
     add_case(paste0("lonely_", opt, "_", o$id), "dlonely", o$op, full_code, o$args, res,
              notes = if (!is.null(res$error)) "R raises an error (expect_error)" else NULL,
              spec_override = spec)
-    if (!is.null(res$error)) cases[[length(cases)]]$expect_error <- TRUE
   }
 }
 ## degf is unaffected by the lonely option but record it
@@ -606,7 +606,22 @@ adjust_case("dclus1_cal_linear_bounded", "dclus1",
   "dclus1_cal_linear_bounded <- calibrate(dclus1, ~stype + api99, pop_cal, calfun = \"linear\", bounds = c(0.7, 1.7))",
   list(op = "calibrate", args = cal_args("~stype + api99", pop_cal, "linear", c(0.7, 1.7))),
   "calibrate_clus1_linear_bounded",
-  notes = "bounds=c(0.85,1.6) (brief's suggestion) fails in R: 'Calibration failed' (no convergence in 50 iterations); c(0.7,1.7) used instead. Bounds apply to g = w_cal / w_design.")
+  notes = "Bounds apply to g = w_cal / w_design. (bounds = c(0.85, 1.6) fails in R, see calibrate_clus1_linear_bounds_085_16_fails.)")
+adjust_case("dclus1_cal_linear_bounded06", "dclus1",
+  "dclus1_cal_linear_bounded06 <- calibrate(dclus1, ~stype + api99, pop_cal, bounds = c(0.6, 1.6))",
+  list(op = "calibrate", args = cal_args("~stype + api99", pop_cal, "linear", c(0.6, 1.6))),
+  "calibrate_clus1_linear_bounded06", battery = FALSE,
+  notes = "survey-package documentation example (?calibrate): bounds = c(0.6, 1.6)")
+case_stat("calibrate_clus1_linear_bounded06_mean_api00", "dclus1_cal_linear_bounded06", "svymean",
+          "~api00", "", list(deff = FALSE, na_rm = FALSE))
+## The brief's bounds c(0.85, 1.6) are infeasible for R's algorithm: record the error.
+local({
+  code <- "calibrate(dclus1, ~stype + api99, pop_cal, bounds = c(0.85, 1.6))"
+  msg <- tryCatch(suppressWarnings(ev(code)) && NULL, error = function(e) conditionMessage(e))
+  add_case("calibrate_clus1_linear_bounds_085_16_fails", "dclus1", "calibrate", code,
+           cal_args("~stype + api99", pop_cal, "linear", c(0.85, 1.6)),
+           list(error = msg), notes = "R fails (grake: 'Failed to converge ... in 51 iterations' warning, then 'Calibration failed'). expect_error")
+})
 adjust_case("dclus1_cal_raking", "dclus1",
   "dclus1_cal_raking <- calibrate(dclus1, ~stype + api99, pop_cal, calfun = \"raking\")",
   list(op = "calibrate", args = cal_args("~stype + api99", pop_cal, "raking")),
@@ -738,6 +753,7 @@ rep_adjust_case <- function(name, parent, code, step, id) {
   case_stat(paste0(id, "_total_enroll"), name, "svytotal", "~enroll", "", list(deff = FALSE, na_rm = FALSE))
   case_stat(paste0(id, "_total_stype"), name, "svytotal", "~stype", "", list(deff = FALSE, na_rm = FALSE))
   case_by(paste0(id, "_by_stype_mean_api00"), name, "api00", "stype", "svymean")
+  case_degf(paste0(id, "_degf"), name)
 }
 rep_adjust_case("rclus1_rake",  "rclus1",
   sprintf("rclus1_rake <- rake(rclus1, list(~stype, ~sch.wide), list(pop_types, pop_schwide), %s)", ctrl_tight),

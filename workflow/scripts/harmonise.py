@@ -3,7 +3,7 @@
 from surveykit.cli import exit_on_error
 from surveykit.steps import run_harmonise
 
-with exit_on_error("surveykit harmonise"):
+with exit_on_error("surveykit harmonise", log=snakemake.log[0]):
     run_harmonise(
         snakemake.input.config,
         snakemake.input.data,

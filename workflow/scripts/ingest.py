@@ -3,7 +3,7 @@
 from surveykit.cli import exit_on_error
 from surveykit.steps import run_ingest
 
-with exit_on_error("surveykit ingest"):
+with exit_on_error("surveykit ingest", log=snakemake.log[0]):
     run_ingest(
         snakemake.input.config,
         snakemake.output.data,

@@ -1,0 +1,5 @@
+"""``python -m surveykit`` runs the command line."""
+
+from surveykit.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,177 @@
+"""The command line: inspect, init, synth, and clean failures on bad input."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import EXAMPLE_CSV, EXAMPLE_SAV, ROOT, sha256
+
+from surveykit.config import load_survey_config, load_surveys_sheet
+from surveykit.io import read_spss
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "surveykit", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_inspect_real_spss_file(gss_path: Path) -> None:
+    done = run("inspect", str(gss_path))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"{gss_path}: 1473 rows, 22 variables, encoding UTF-8"
+    variable_lines = [line for line in lines[2:] if line and not line.startswith(" ")]
+    assert len(variable_lines) == 22
+    by_name = {line.split()[0]: line for line in variable_lines}
+    assert "Age of respondent" in by_name["age"]
+    assert "missing codes: 99 (Missing data)" in by_name["age"]
+    assert "missing codes: 9 (Missing data)" in by_name["marital"]
+    assert "0.41 % missing" in by_name["age"]
+    assert "     1 = Male" in done.stdout
+
+
+def test_inspect_json(gss_path: Path) -> None:
+    import json
+
+    done = run("inspect", str(gss_path), "--json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["rows"] == 1473 and len(document["variables"]) == 22
+    age = next(v for v in document["variables"] if v["name"] == "age")
+    assert age["missing_codes"] == ["99 (Missing data)"]
+
+
+def test_init_writes_a_valid_config_and_sheet_row(tmp_path: Path, gss_path: Path) -> None:
+    done = run("init", str(gss_path), "--id", "gss", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    config = load_survey_config(tmp_path / "config" / "surveys" / "gss.yaml", root=tmp_path)
+    text = (tmp_path / "config" / "surveys" / "gss.yaml").read_text(encoding="utf-8")
+    assert "REVIEW" in text
+    assert config.concepts["age"]["source"] == "age"
+    assert config.concepts["sex"]["map"] == {1: "male", 2: "female"}
+    assert config.source["id_variable"] == "id"
+    rows = load_surveys_sheet(tmp_path / "config" / "surveys.tsv")
+    assert rows == [{"survey_id": "gss", "config": "config/surveys/gss.yaml"}]
+    again = run("init", str(gss_path), "--id", "gss", cwd=tmp_path)
+    assert again.returncode == 1
+    assert "exists already" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_init_on_example_guesses_concepts_and_runs(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE_SAV, tmp_path / "survey.sav")
+    done = run("init", "survey.sav", "--id", "harz", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    config = load_survey_config(tmp_path / "config" / "surveys" / "harz.yaml", root=tmp_path)
+    concepts = config.concepts
+    assert concepts["intent"]["source"] == "wegzug"
+    assert concepts["willing_to_move"]["true_values"] == ["sehr_wahrscheinlich",
+                                                          "eher_wahrscheinlich"]
+    assert concepts["leisure_satisfaction"]["items"] == [
+        "zuf_kultur", "zuf_freizeit", "zuf_sport", "zuf_gastro", "zuf_verein", "zuf_treff"]
+    assert concepts["commuter"]["source"] == "pendler"
+    assert config.design["weights"] == "dgew"
+    # Codes labelled like "keine Angabe" / "trifft nicht zu" but not declared missing:
+    assert config.missing == {"pendler": [7], "wohndauer": [99]}
+    ingest = run("ingest", "config/surveys/harz.yaml", "--out", "out/ingest", cwd=tmp_path)
+    assert ingest.returncode == 0, ingest.stderr
+    harmonise = run("harmonise", "config/surveys/harz.yaml", "--ingested", "out/ingest",
+                    "--out", "out", cwd=tmp_path)
+    assert harmonise.returncode == 0, harmonise.stderr
+    data = pd.read_parquet(tmp_path / "out" / "harmonised.parquet")
+    assert data["willing_to_move"].notna().sum() > 2000
+
+
+def test_synth_reproduces_the_committed_example(tmp_path: Path) -> None:
+    done = run("synth", "--out", str(tmp_path / "raw"), "--margins", str(tmp_path / "margins"))
+    assert done.returncode == 0, done.stderr
+    raw = ROOT / "data" / "raw"
+    for name in ("example_survey.csv", "example_survey.codebook.yaml", "README.md",
+                 "example_survey.truth.json"):
+        assert (tmp_path / "raw" / name).read_bytes() == (raw / name).read_bytes(), name
+    for margin in (ROOT / "config" / "margins").glob("example_*.csv"):
+        assert (tmp_path / "margins" / margin.name).read_bytes() == margin.read_bytes()
+    fresh, fresh_book = read_spss(tmp_path / "raw" / "example_survey.sav")
+    committed, committed_book = read_spss(EXAMPLE_SAV)
+    pd.testing.assert_frame_equal(fresh, committed)
+    assert fresh_book.to_dict() == committed_book.to_dict()
+
+
+# ---------------------------------------------------------------- bad input through the CLI
+
+
+def _break_config(project: Path, change) -> None:
+    path = project / "config" / "surveys" / "example.yaml"
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(spec)
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _use_csv(spec: dict) -> None:
+    spec["source"]["path"] = "data/raw/example_survey.csv"
+
+
+def _corrupt_sav(project: Path) -> None:
+    path = project / "data" / "raw" / "example_survey.sav"
+    path.write_bytes(path.read_bytes()[:5000])
+
+
+def _cp1252_csv(project: Path) -> None:
+    path = project / "data" / "raw" / "example_survey.codebook.yaml"
+    text = path.read_text(encoding="utf-8").replace("Mitgliedsgemeinde", "Gemeinde (Südharz)")
+    path.write_text(text, encoding="utf-8")
+    data = project / "data" / "raw" / "example_survey.csv"
+    lines = data.read_text(encoding="utf-8").splitlines()
+    lines[0] = lines[0].replace("gemeinde", "gemeinde_ä")
+    data.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
+    _break_config(project, _use_csv)
+
+
+def _value_outside(project: Path) -> None:
+    data = project / "data" / "raw" / "example_survey.csv"
+    lines = data.read_text(encoding="utf-8").splitlines()
+    fields = lines[3].split(",")
+    fields[3] = "7"  # geschlecht
+    lines[3] = ",".join(fields)
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _break_config(project, _use_csv)
+
+
+BAD_INPUTS = {
+    "missing file": (lambda p: (p / "data" / "raw" / "example_survey.sav").unlink(),
+                     r"example_survey.sav: file not found; check source.path"),
+    "corrupt sav": (_corrupt_sav, r"example_survey.sav: cannot read this SPSS file"),
+    "wrong encoding": (_cp1252_csv, r"example_survey.csv: line 1 is not valid utf-8"),
+    "variable the file lacks": (
+        lambda p: _break_config(p, lambda s: s["concepts"]["age"].update(source="alte")),
+        r"concepts.age.source names the variable 'alte'.*did you mean 'alter'"),
+    "value outside codebook": (_value_outside,
+                               r"'geschlecht', data row 3 \(line 4\): value 7 is not in the c"),
+    "schema": (lambda p: _break_config(p, lambda s: s["design"].update(weight="dgew")),
+               r"at design: Additional properties are not allowed \('weight' was unexpected"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_fails_cleanly_through_the_cli(project: Path, case: str) -> None:
+    damage, message = BAD_INPUTS[case]
+    damage(project)
+    raw_files = sorted((project / "data" / "raw").iterdir())
+    before = {path.name: sha256(path) for path in raw_files}
+    done = run("ingest", "config/surveys/example.yaml", "--out", "results/example/ingest",
+               cwd=project)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("surveykit: error: ")
+    assert __import__("re").search(message, done.stderr), done.stderr
+    assert not (project / "results").exists()
+    assert {p.name: sha256(p) for p in sorted((project / "data" / "raw").iterdir())} == before
+
+
+def test_csv_example_exists() -> None:
+    assert EXAMPLE_CSV.stat().st_size > 0
