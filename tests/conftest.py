@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_SAV = ROOT / "data" / "raw" / "example_survey.sav"
@@ -20,6 +21,15 @@ GSS = ROOT.parent / "shared" / "data" / "gss_extract.sav"
 def sha256(path: Path) -> str:
     """Content hash of a file (to prove raw data is never modified)."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_changed_config(source: Path, target: Path, change) -> Path:
+    """Write the survey config ``source`` to ``target`` after ``change(spec)`` edited it."""
+    spec = yaml.safe_load(source.read_text(encoding="utf-8"))
+    change(spec)
+    target.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False),
+                      encoding="utf-8")
+    return target
 
 
 @pytest.fixture

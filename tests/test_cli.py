@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
-from conftest import EXAMPLE_CSV, EXAMPLE_SAV, ROOT, sha256
+from conftest import EXAMPLE_CSV, EXAMPLE_SAV, ROOT, sha256, write_changed_config
 
 from surveykit.config import load_survey_config, load_surveys_sheet
 from surveykit.io import read_spss
@@ -107,9 +106,7 @@ def test_synth_reproduces_the_committed_example(tmp_path: Path) -> None:
 
 def _break_config(project: Path, change) -> None:
     path = project / "config" / "surveys" / "example.yaml"
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(spec)
-    path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    write_changed_config(path, path, change)
 
 
 def _use_csv(spec: dict) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import EXAMPLE_CONFIG, ROOT
+from conftest import EXAMPLE_CONFIG, ROOT, write_changed_config
 
 from surveykit.config import load_survey_config
 from surveykit.errors import ConfigError, DataError
@@ -34,10 +34,7 @@ def result(raw, config):
 
 
 def _config_with(tmp_path: Path, change) -> object:
-    spec = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
-    change(spec)
-    path = tmp_path / "example.yaml"
-    path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path = write_changed_config(EXAMPLE_CONFIG, tmp_path / "example.yaml", change)
     return load_survey_config(path, root=ROOT)
 
 

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
-from conftest import sha256
+from conftest import sha256, write_changed_config
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--cores", "2"]
 OUTPUTS = [
@@ -62,9 +61,7 @@ def test_workflow_runs_and_reruns_identically(project: Path) -> None:
 
 def _edit_config(project: Path, change) -> None:
     path = project / "config" / "surveys" / "example.yaml"
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(spec)
-    path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    write_changed_config(path, path, change)
 
 
 def _truncate(project: Path) -> None:
