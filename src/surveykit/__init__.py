@@ -7,6 +7,7 @@ reproducibly through a Snakemake workflow. See the README and ``DESIGN.md``.
 from __future__ import annotations
 
 from surveykit.config import SurveyConfig, load_survey_config
+from surveykit.design import SurveyDesign
 from surveykit.errors import ConfigError, ConvergenceError, DataError, SurveyError
 from surveykit.harmonise import Harmonised, harmonise
 from surveykit.ingest import Ingested, ingest
@@ -22,6 +23,7 @@ __all__ = [
     "Harmonised",
     "Ingested",
     "SurveyConfig",
+    "SurveyDesign",
     "SurveyError",
     "Variable",
     "harmonise",
