@@ -58,6 +58,14 @@ def build_design(case: dict[str, Any]) -> sk.SurveyDesign:
     design = sk.SurveyDesign(data, weights=spec["weights"], strata=spec["strata"],
                              ids=spec["ids"], fpc=spec["fpc"], nest=spec["nest"],
                              lonely_psu=spec["lonely_psu"])
+    if spec.get("replicate"):
+        from golden_replicate import to_replicate
+
+        design = to_replicate(design, spec["replicate"], data)
+    for step in spec.get("adjust") or []:
+        from golden_weighting import apply_adjust
+
+        design = apply_adjust(design, step, data)
     domain = spec.get("domain")
     if domain:
         design = design.subset((data[domain["variable"]] == domain["equals"]).to_numpy())

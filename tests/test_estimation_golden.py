@@ -77,15 +77,7 @@ CIPROP = [c for c in cases("ciprop") if c["design"]["replicate"] is None
 
 @pytest.mark.parametrize("case", CIPROP, ids=[c["id"] for c in CIPROP])
 def test_proportion_intervals_match_svyciprop(case) -> None:
-    design = build_design(case)
-    args, result = case["args"], case["result"]
-    frame = design.proportion(args["variable"], method=args["method"],
-                              level=args["conf_level"])
-    row = frame.loc[args["success_value"]]
-    assert_close(row["estimate"], result["estimate"], f"{case['id']} estimate")
-    assert_close(row["se"], result["se"], f"{case['id']} se")
-    assert_close(row["ci_low"], result["ci_low"], f"{case['id']} ci_low")
-    assert_close(row["ci_high"], result["ci_high"], f"{case['id']} ci_high")
+    _check_ciprop(case)
 
 
 def test_every_linear_case_is_covered() -> None:
@@ -94,3 +86,42 @@ def test_every_linear_case_is_covered() -> None:
     assert len(LONELY_FAIL) >= 4
     assert len(CIPROP) >= 30
     assert np.isfinite(len(LINEAR))
+
+
+REPLICATE = [c for c in cases("mean", "total", "ratio", "by_mean", "by_total", "degf")
+             if c["design"]["replicate"] is not None and not c["design"].get("adjust")]
+
+
+@pytest.mark.parametrize("case", REPLICATE, ids=[c["id"] for c in REPLICATE])
+def test_replicate_designs_match_r(case) -> None:
+    """R's own replicate weights, so the variance formula (svrVar) is tested exactly."""
+    if case["op"] == "degf":
+        assert build_design(case).degf == case["result"]["degf"]
+        return
+    frame = _run(case)
+    compare_frame(frame, case["result"], case["id"], {"estimate": "estimate", "se": "se",
+                                                      "ci_low": "ci_low",
+                                                      "ci_high": "ci_high"}, atol=1e-12)
+
+
+REPLICATE_CIPROP = [c for c in cases("ciprop") if c["design"]["replicate"] is not None
+                    and c["args"]["method"] in ("logit", "mean", "xlogit", "asin", "beta")]
+
+
+@pytest.mark.parametrize("case", REPLICATE_CIPROP, ids=[c["id"] for c in REPLICATE_CIPROP])
+def test_replicate_proportion_intervals(case) -> None:
+    _check_ciprop(case)
+
+
+def _check_ciprop(case) -> None:
+    design = build_design(case)
+    args, result = case["args"], case["result"]
+    frame = design.proportion(args["variable"], method=args["method"],
+                              level=args["conf_level"])
+    row = frame.loc[args["success_value"]]
+    for key in ("estimate", "se", "ci_low", "ci_high"):
+        assert_close(row[key], result[key], f"{case['id']} {key}")
+
+
+def test_replicate_cases_are_covered() -> None:
+    assert len(REPLICATE) >= 40 and len(REPLICATE_CIPROP) >= 5

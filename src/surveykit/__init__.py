@@ -12,6 +12,7 @@ from surveykit.errors import ConfigError, ConvergenceError, DataError, SurveyErr
 from surveykit.harmonise import Harmonised, harmonise
 from surveykit.ingest import Ingested, ingest
 from surveykit.io import Codebook, Variable, read_survey
+from surveykit.replicate import ReplicateDesign
 
 __version__ = "0.1.0"
 
@@ -22,6 +23,7 @@ __all__ = [
     "DataError",
     "Harmonised",
     "Ingested",
+    "ReplicateDesign",
     "SurveyConfig",
     "SurveyDesign",
     "SurveyError",

@@ -286,6 +286,15 @@ class SurveyDesign:
 
         return weighting.trim_weights(self, lower=lower, upper=upper, strict=strict)
 
+    def replicate(self, type: str = "JK1", replicates: int | None = None,
+                  seed: int | None = None, mse: bool = False) -> SurveyDesign:
+        """This design with replicate weights (R's ``as.svrepdesign``): ``"JK1"``,
+        ``"JKn"`` or ``"bootstrap"`` (Rao–Wu); see `surveykit.replicate.replicate_design`.
+        The result has the same methods; its variances come from the replicates."""
+        from surveykit.replicate import replicate_design
+
+        return replicate_design(self, type=type, replicates=replicates, seed=seed, mse=mse)
+
     # ------------------------------------------------------------------ other estimators
 
     def quantile(self, variable: str, quantiles: float | Sequence[float], **options: Any
