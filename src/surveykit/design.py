@@ -100,8 +100,10 @@ class SurveyDesign:
             bad = ~np.isfinite(values) | (values <= 0)
             if bad.any():
                 row = int(np.flatnonzero(bad)[0])
+                shown = frame[weights].iloc[row]
+                shown = shown.item() if hasattr(shown, "item") else shown
                 raise DataError(
-                    f"SurveyDesign: weight {weights!r} is {frame[weights].iloc[row]!r} in row "
+                    f"SurveyDesign: weight {weights!r} is {shown!r} in row "
                     f"{row + 1}; sampling weights must be positive numbers"
                 )
         elif structure.population is not None:
@@ -171,8 +173,8 @@ class SurveyDesign:
     def degf(self) -> int:
         """Design degrees of freedom: PSUs minus strata (among non-zero weights), as R."""
         inset = self._weights != 0
-        return int(len(np.unique(self._structure.clusters[0][inset]))
-                   - len(np.unique(self._structure.strata[0][inset])))
+        return int(len(pd.unique(self._structure.clusters[0][inset]))
+                   - len(pd.unique(self._structure.strata[0][inset])))
 
     def __repr__(self) -> str:
         spec = ", ".join(f"{k}={v!r}" for k, v in self._spec.items() if v not in (None, False))
