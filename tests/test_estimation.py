@@ -126,3 +126,12 @@ def test_bad_designs_say_what_to_do() -> None:
     design = sk.SurveyDesign(frame, weights="w")
     with pytest.raises(sk.ConfigError, match=r"no variable 'yy'.*did you mean 'y'"):
         design.mean("yy")
+
+
+def test_missing_domain_values_are_left_out() -> None:
+    frame = pd.DataFrame({"g": pd.Categorical(["a", "b", None, "a", "b", "a"]),
+                          "y": [1, 2, 3, 4, 5, 6.0], "w": [1, 2, 1, 2, 1, 2.0]})
+    by = sk.SurveyDesign(frame, weights="w").mean("y", by="g")
+    assert list(by.index) == ["a", "b"]
+    assert by["n"].tolist() == [3, 2]
+    assert by.loc["a", "estimate"] == pytest.approx((1 + 8 + 12) / 5)

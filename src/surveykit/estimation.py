@@ -126,8 +126,7 @@ def domain_codes(data: pd.DataFrame, by: str | Sequence[str]
     if len(frames) == 1:
         values = frames[0]
         levels = _levels(values)
-        lookup = {level: i for i, level in enumerate(levels)}
-        codes = values.map(lookup).fillna(-1).to_numpy(dtype=np.int64)
+        codes = pd.Categorical(values, categories=levels).codes.astype(np.int64)
         return codes, pd.Index(levels, name=names[0])
     combined = pd.MultiIndex.from_arrays(frames, names=names)
     present = ~np.any([f.isna().to_numpy() for f in frames], axis=0)

@@ -160,9 +160,10 @@ class ReplicateDesign(SurveyDesign):
     def subset(self, mask: np.ndarray | pd.Series) -> ReplicateDesign:
         keep = np.asarray(mask, dtype=bool)
         new = super().subset(keep)
-        new._set_replicates(np.where(keep[:, None], self._replicate_weights, 0.0),
-                            self._scale, self._rscales, self._mse, self._type,
-                            self._replicate_degf)
+        matrix = np.where(keep[:, None], self._replicate_weights, 0.0)
+        # R recomputes the degrees of freedom from the replicates of the subset.
+        new._set_replicates(matrix, self._scale, self._rscales, self._mse, self._type,
+                            _rank(matrix[keep]) - 1)
         return new
 
     def _adjusted(self, adjust) -> ReplicateDesign:
