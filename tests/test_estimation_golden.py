@@ -89,7 +89,7 @@ def test_every_linear_case_is_covered() -> None:
 
 
 REPLICATE = [c for c in cases("mean", "total", "ratio", "by_mean", "by_total", "degf")
-             if c["design"]["replicate"] is not None and not c["design"].get("adjust")]
+             if c["design"]["replicate"] is not None]
 
 
 @pytest.mark.parametrize("case", REPLICATE, ids=[c["id"] for c in REPLICATE])
@@ -99,9 +99,14 @@ def test_replicate_designs_match_r(case) -> None:
         assert build_design(case).degf == case["result"]["degf"]
         return
     frame = _run(case)
+    # After raking/calibration every replicate is fitted to convergence here, while R's
+    # replicates stop after the sweeps the full sample needed: quantities fitted exactly
+    # have SEs of rounding size on both sides, so compare on the estimates' scale.
+    scale = max(abs(v) for v in case["result"]["estimate"].values())
+    atol = 1e-9 * scale if case["design"].get("adjust") else 1e-12
     compare_frame(frame, case["result"], case["id"], {"estimate": "estimate", "se": "se",
                                                       "ci_low": "ci_low",
-                                                      "ci_high": "ci_high"}, atol=1e-12)
+                                                      "ci_high": "ci_high"}, atol=atol)
 
 
 REPLICATE_CIPROP = [c for c in cases("ciprop") if c["design"]["replicate"] is not None

@@ -13,6 +13,7 @@ from surveykit.harmonise import Harmonised, harmonise
 from surveykit.ingest import Ingested, ingest
 from surveykit.io import Codebook, Variable, read_survey
 from surveykit.replicate import ReplicateDesign
+from surveykit.weighting import check_margins, diagnostics, read_margins
 
 __version__ = "0.1.0"
 
@@ -28,8 +29,11 @@ __all__ = [
     "SurveyDesign",
     "SurveyError",
     "Variable",
+    "check_margins",
+    "diagnostics",
     "harmonise",
     "ingest",
     "load_survey_config",
+    "read_margins",
     "read_survey",
 ]
