@@ -21,6 +21,9 @@ OUTPUTS = [
     "results/example/harmonised.parquet",
     "results/example/harmonise/concepts.json",
     "results/example/harmonise/report.json",
+    "results/example/weights.parquet",
+    "results/example/weighting/diagnostics.json",
+    "results/example/weighting/margins.csv",
 ]
 
 

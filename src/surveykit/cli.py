@@ -1,4 +1,5 @@
-"""The ``surveykit`` command line: ``inspect``, ``init``, ``synth``, ``ingest``, ``harmonise``.
+"""The ``surveykit`` command line: ``inspect``, ``init``, ``synth`` and the steps
+``ingest``, ``harmonise``, ``weight``.
 
 A `SurveyError` is printed as one message (file, variable, value, fix) without a traceback,
 and the command exits with status 1.
@@ -113,6 +114,15 @@ def _harmonise(args: argparse.Namespace) -> None:
                   out / "harmonise" / "report.json")
 
 
+def _weight(args: argparse.Namespace) -> None:
+    from surveykit.steps import run_weight
+
+    out = Path(args.out)
+    run_weight(args.config, out / "harmonised.parquet", out / "harmonise" / "concepts.json",
+               out / "weights.parquet", out / "weighting" / "diagnostics.json",
+               out / "weighting" / "margins.csv")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="surveykit",
@@ -164,6 +174,11 @@ def _parser() -> argparse.ArgumentParser:
     harmonise.add_argument("--ingested", required=True, help="directory written by ingest")
     harmonise.add_argument("--out", required=True, help="output directory")
     harmonise.set_defaults(handler=_harmonise)
+    weight = commands.add_parser("weight", help="weight a harmonised survey (step)")
+    weight.add_argument("config", help="config/surveys/<id>.yaml")
+    weight.add_argument("--out", required=True,
+                        help="the survey's results directory (holds harmonised.parquet)")
+    weight.set_defaults(handler=_weight)
     return parser
 
 

@@ -18,8 +18,9 @@ from surveykit.harmonise import harmonise
 from surveykit.ingest import ingest, report_table
 from surveykit.io import Codebook
 from surveykit.outputs import output_set
+from surveykit.survey_weights import weight_survey
 
-__all__ = ["read_ingested", "run_harmonise", "run_ingest"]
+__all__ = ["read_harmonised", "read_ingested", "run_harmonise", "run_ingest", "run_weight"]
 
 
 def run_ingest(config_path: str | Path, data_out: str | Path, codebook_out: str | Path,
@@ -61,3 +62,30 @@ def run_harmonise(config_path: str | Path, data_path: str | Path, codebook_path:
         out.write_json(concepts_out, {"survey": config.id, "design": result.design,
                                       "concepts": result.concepts})
         out.write_json(report_out, {"survey": config.id, **result.report})
+
+
+def read_harmonised(harmonised_path: str | Path, concepts_path: str | Path
+                    ) -> tuple[pd.DataFrame, dict]:
+    """Read what :func:`run_harmonise` wrote: the data and the concept metadata."""
+    try:
+        data = pd.read_parquet(harmonised_path)
+        concepts = json.loads(Path(concepts_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise DataError(f"cannot read the harmonised data ({error}); rerun the harmonise "
+                        "step") from None
+    return data, concepts
+
+
+def run_weight(config_path: str | Path, harmonised_path: str | Path,
+               concepts_path: str | Path, weights_out: str | Path,
+               diagnostics_out: str | Path, margins_out: str | Path,
+               root: str | Path | None = None) -> None:
+    """Weight a harmonised survey; write the weights, diagnostics and margins table."""
+    config = load_survey_config(config_path, root=root)
+    data, concepts = read_harmonised(harmonised_path, concepts_path)
+    result = weight_survey(data, concepts.get("design", {}), config)
+    with output_set() as out:
+        out.write_with(weights_out, lambda p: result.weights.to_parquet(p, index=False))
+        out.write_json(diagnostics_out, {"survey": config.id, **result.diagnostics})
+        out.write_with(margins_out, lambda p: result.margins_table.round(10).to_csv(
+            p, index=False, lineterminator="\n"))

@@ -61,6 +61,15 @@ def raw_inputs_of(survey):
     return files
 
 
+def margins_files(wildcards):
+    """The population margins files of a survey's weighting section."""
+    survey = SURVEYS[wildcards.survey]
+    weighting = survey.spec.get("weighting") or {}
+    return [
+        str(survey.resolve(entry["file"])) for entry in weighting.get("margins") or []
+    ]
+
+
 def all_outputs():
     """Every final output of every survey in the sheet."""
     outputs = []
@@ -69,6 +78,8 @@ def all_outputs():
             f"{RESULTS}/{survey_id}/harmonised.parquet",
             f"{RESULTS}/{survey_id}/harmonise/report.json",
             f"{RESULTS}/{survey_id}/ingest/ingest_report.csv",
+            f"{RESULTS}/{survey_id}/weights.parquet",
+            f"{RESULTS}/{survey_id}/weighting/diagnostics.json",
         ]
     return outputs
 

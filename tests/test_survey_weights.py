@@ -1,0 +1,94 @@
+"""The workflow's weighting step on the example survey, as its config says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import EXAMPLE_CONFIG, ROOT, write_changed_config
+
+import surveykit as sk
+from surveykit.config import load_survey_config
+from surveykit.survey_weights import weight_survey
+
+
+@pytest.fixture(scope="module")
+def harmonised():
+    config = load_survey_config(EXAMPLE_CONFIG, root=ROOT)
+    data, codebook = sk.read_survey(config.source_path)
+    result = sk.harmonise(data, codebook, config)
+    return result.data, result.design
+
+
+def _config(tmp_path: Path, change):
+    path = write_changed_config(EXAMPLE_CONFIG, tmp_path / "example.yaml", change)
+    return load_survey_config(path, root=ROOT)
+
+
+def test_example_is_raked_to_every_margin_within_trim_bounds(harmonised) -> None:
+    data, roles = harmonised
+    config = load_survey_config(EXAMPLE_CONFIG, root=ROOT)
+    result = weight_survey(data, roles, config)
+    table = result.margins_table
+    np.testing.assert_allclose(table["after_total"], table["population"], rtol=1e-6)
+    weights = result.weights["weight"].to_numpy()
+    mean = weights.mean()
+    assert weights.max() <= 3.0 * mean * 1.001 and weights.min() >= 0.3 * mean * 0.999
+    assert weights.sum() == pytest.approx(25000, rel=1e-8)
+    np.testing.assert_array_equal(result.weights["design_weight"], data["design_weight"])
+    assert result.diagnostics["imputed_for_weighting"]["qualification"] == \
+        int(data["qualification"].isna().sum()) > 0
+    young = table[(table["level"].str.startswith("18-29"))]
+    # Non-response bias: the young are under-represented until weighting puts them right.
+    assert (young["before_share"] < young["population_share"]).all()
+    assert 1 < result.diagnostics["kish_deff"] < 2
+    assert result.diagnostics["effective_n"] < len(data)
+
+
+def test_weighting_moves_the_willing_share_towards_the_population(harmonised) -> None:
+    data, roles = harmonised
+    config = load_survey_config(EXAMPLE_CONFIG, root=ROOT)
+    raked = weight_survey(data, roles, config).design
+    unweighted = data["willing_to_move"].mean()
+    weighted = raked.mean("willing_to_move")["estimate"].iloc[0]
+    # The synthetic sample over-represents the old, who rarely want to move.
+    assert weighted > unweighted + 0.01
+
+
+def test_method_none_keeps_design_weights(tmp_path: Path, harmonised) -> None:
+    data, roles = harmonised
+    config = _config(tmp_path, lambda s: s["weighting"].update(method="none", trim={}))
+    result = weight_survey(data, roles, config)
+    np.testing.assert_array_equal(result.weights["weight"], data["design_weight"])
+
+
+def test_linear_calibration_fits_the_margins(tmp_path: Path, harmonised) -> None:
+    data, roles = harmonised
+    config = _config(tmp_path, lambda s: s["weighting"].update(method="linear", trim={}))
+    table = weight_survey(data, roles, config).margins_table
+    np.testing.assert_allclose(table["after_total"], table["population"], rtol=1e-6)
+
+
+def test_missing_margin_values_can_be_refused(tmp_path: Path, harmonised) -> None:
+    data, roles = harmonised
+    config = _config(tmp_path, lambda s: s["weighting"].update(missing="error"))
+    with pytest.raises(sk.DataError, match=r"44 respondents have no 'qualification'.*"
+                                           r"weighting.missing: impute"):
+        weight_survey(data, roles, config)
+
+
+def test_margins_must_name_concepts(tmp_path: Path, harmonised) -> None:
+    data, roles = harmonised
+    margins = tmp_path / "bad.csv"
+    pd.DataFrame({"gender": ["male", "female"], "population": [12000, 13000]}).to_csv(
+        margins, index=False)
+    config = _config(tmp_path, lambda s: s["weighting"].update(
+        margins=[{"file": str(margins)}]))
+    with pytest.raises(sk.ConfigError, match=r"names 'gender', which is not a concept"):
+        weight_survey(data, roles, config)
+    config = _config(tmp_path, lambda s: s["weighting"].update(
+        margins=[{"file": str(tmp_path / "absent.csv")}]))
+    with pytest.raises(sk.ConfigError, match=r"absent.csv does not exist"):
+        weight_survey(data, roles, config)

@@ -1,0 +1,14 @@
+"""Snakemake script of rule weight: a thin wrapper around surveykit.steps.run_weight."""
+
+from surveykit.cli import exit_on_error
+from surveykit.steps import run_weight
+
+with exit_on_error("surveykit weight", log=snakemake.log[0]):
+    run_weight(
+        snakemake.input.config,
+        snakemake.input.harmonised,
+        snakemake.input.concepts,
+        snakemake.output.weights,
+        snakemake.output.diagnostics,
+        snakemake.output.margins,
+    )
