@@ -130,3 +130,34 @@ def _check_ciprop(case) -> None:
 
 def test_replicate_cases_are_covered() -> None:
     assert len(REPLICATE) >= 40 and len(REPLICATE_CIPROP) >= 5
+
+
+def _extra() -> dict:
+    import json
+
+    from golden_cases import GOLDEN_DIR
+
+    document = json.loads((GOLDEN_DIR / "golden_extra.json").read_text(encoding="utf-8"))
+    return {case["id"]: case for case in document["cases"]}
+
+
+def test_design_effects_of_ratios_and_domains_match_r() -> None:
+    """tests/golden/make_golden_extra.R: deff of svyratio, svyby and factor totals."""
+    from golden_cases import dataset
+
+    extra = _extra()
+    clus1 = sk.SurveyDesign(dataset("apiclus1"), weights="pw", ids="dnum", fpc="fpc")
+    strat = sk.SurveyDesign(dataset("apistrat"), weights="pw", strata="stype", fpc="fpc")
+    for design, key in ((clus1, "clus1"), (strat, "strat")):
+        ratio = design.ratio("api00", "api99")
+        assert_close(ratio["deff"].iloc[0], extra[f"{key}_ratio_deff"]["deff"], key)
+        assert_close(ratio["se"].iloc[0], extra[f"{key}_ratio_deff"]["se"], key)
+    by_mean = clus1.mean("api00", by="stype")
+    by_total = clus1.total("enroll", by="stype")
+    totals = clus1.total("stype")
+    for level, value in extra["clus1_by_stype_mean_api00_deff"]["deff"].items():
+        assert_close(by_mean.loc[level, "deff"], value, f"by mean deff {level}")
+    for level, value in extra["clus1_by_stype_total_enroll_deff"]["deff"].items():
+        assert_close(by_total.loc[level, "deff"], value, f"by total deff {level}")
+    for name, value in extra["clus1_total_stype_deff"]["deff"].items():
+        assert_close(totals.loc[f"stype[{name.removeprefix('stype')}]", "deff"], value, name)

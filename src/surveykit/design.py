@@ -442,11 +442,12 @@ class SurveyDesign:
         return self._finish(statistic, index, masks, "total", deff, level, df)
 
     def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str],
-              by: str | Sequence[str] | None = None, level: float = 0.95, df: DF = None
-              ) -> pd.DataFrame:
+              by: str | Sequence[str] | None = None, deff: bool | str = True,
+              level: float = 0.95, df: DF = None) -> pd.DataFrame:
         """Ratio of two population totals, ``Σ w·y / Σ w·x`` (R's ``svyratio``).
 
-        Respondents missing either variable are left out of both totals.
+        Respondents missing either variable are left out of both totals. The design effect
+        is that of the total of the linearised ratio ``(y − R·x)/X̂``, as R computes it.
         """
         numerators, denominators = _names(numerator), _names(denominator)
         if len(denominators) != len(numerators):
@@ -459,7 +460,13 @@ class SurveyDesign:
         if by is None:
             index = pd.Index(names, name="ratio")
         frame = self._finish(statistic, index, masks, "ratio", False, level, df)
-        frame["deff"] = np.nan
+        if deff:
+            estimate = frame["estimate"].to_numpy()
+            totals = self._weights @ statistic.denominator
+            linearised = (statistic.numerator - statistic.denominator * estimate) / totals
+            srs = self._srs_variance(statistic, masks, linearised, "total", deff)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                frame["deff"] = (frame["se"].to_numpy() ** 2) / srs
         return frame
 
     def proportion(self, variable: str, by: str | Sequence[str] | None = None,
