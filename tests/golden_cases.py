@@ -100,3 +100,21 @@ def compare_frame(frame: pd.DataFrame, result: dict[str, Any], case_id: str,
         for name, value in expected.items():
             assert_close(float(ours[name][column]), value, f"{case_id} {column}[{name}]",
                          atol=atol)
+
+
+def run_linear(case: dict[str, Any], design: sk.SurveyDesign | None = None) -> pd.DataFrame:
+    """Evaluate a mean/total/ratio/by_mean/by_total case on its (or the given) design."""
+    design = build_design(case) if design is None else design
+    op, args = case["op"], case["args"]
+    deff = args.get("deff", False)
+    if op == "mean":
+        return design.mean(args["variables"], deff=deff)
+    if op == "total":
+        return design.total(args["variables"], deff=deff)
+    if op == "ratio":
+        return design.ratio(args["numerator"], args["denominator"])
+    if op == "by_mean":
+        return design.mean(args["variables"], by=args["by"], deff=False)
+    if op == "by_total":
+        return design.total(args["variables"], by=args["by"], deff=False)
+    raise AssertionError(f"{case['id']}: op {op!r} is not a linear estimator")

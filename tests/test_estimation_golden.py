@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from golden_cases import assert_close, build_design, cases, compare_frame, r_name
+from golden_cases import assert_close, build_design, cases, compare_frame, r_name, run_linear
 
 import surveykit as sk
 
@@ -14,20 +14,7 @@ LINEAR = [c for c in cases("mean", "total", "ratio", "by_mean", "by_total", "deg
 
 
 def _run(case):
-    design = build_design(case)
-    op, args = case["op"], case["args"]
-    deff = args.get("deff", False)
-    if op == "mean":
-        return design.mean(args["variables"], deff=deff)
-    if op == "total":
-        return design.total(args["variables"], deff=deff)
-    if op == "ratio":
-        return design.ratio(args["numerator"], args["denominator"])
-    if op == "by_mean":
-        return design.mean(args["variables"], by=args["by"], deff=False)
-    if op == "by_total":
-        return design.total(args["variables"], by=args["by"], deff=False)
-    raise AssertionError(op)
+    return run_linear(case)
 
 
 @pytest.mark.parametrize("case", LINEAR, ids=[c["id"] for c in LINEAR])

@@ -31,6 +31,7 @@ from golden_cases import (
     cases,
     compare_frame,
     r_name,
+    run_linear,
 )
 from golden_weighting import apply_adjust
 
@@ -89,15 +90,7 @@ def test_calibration_failures_raise(case) -> None:
 
 
 def _run(case, design: sk.SurveyDesign) -> pd.DataFrame:
-    op, args = case["op"], case["args"]
-    deff = args.get("deff", False)
-    if op == "mean":
-        return design.mean(args["variables"], deff=deff)
-    if op == "total":
-        return design.total(args["variables"], deff=deff)
-    if op == "by_mean":
-        return design.mean(args["variables"], by=args["by"], deff=False)
-    return design.total(args["variables"], by=args["by"], deff=False)
+    return run_linear(case, design)
 
 
 @pytest.mark.parametrize("case", ESTIMATES, ids=[c["id"] for c in ESTIMATES])
