@@ -297,6 +297,38 @@ class SurveyDesign:
 
         return replicate_design(self, type=type, replicates=replicates, seed=seed, mse=mse)
 
+    # ------------------------------------------------------------------ models
+
+    def logit(self, formula: str) -> Any:
+        """Design-based logistic regression (R's ``svyglm(family=quasibinomial())``); see
+        `surveykit.models.glm.fit_glm`. Returns a `GLMResult`: ``params``, ``bse``,
+        ``cov``, ``summary()``, ``odds_ratios()``, ``wald_test()``,
+        ``marginal_effects()``, ``predict()``, ``pseudo_r2()``, ``vif()``."""
+        from surveykit.models.glm import fit_glm
+
+        return fit_glm(self, formula, family="binomial")
+
+    def glm(self, formula: str, family: str = "gaussian") -> Any:
+        """Design-based GLM, ``family="gaussian"`` (linear) or ``"binomial"`` (R's
+        ``svyglm``); see `surveykit.models.glm.fit_glm`."""
+        from surveykit.models.glm import fit_glm
+
+        return fit_glm(self, formula, family=family)
+
+    def ordinal_logit(self, formula: str, link: str = "logit") -> Any:
+        """Design-based proportional-odds model (R's ``svyolr``), cut-points ``"a|b"``;
+        see `surveykit.models.ordinal.fit_ordinal`."""
+        from surveykit.models.ordinal import fit_ordinal
+
+        return fit_ordinal(self, formula, link=link)
+
+    def multinomial_logit(self, formula: str, reference: Any = None) -> Any:
+        """Design-based multinomial (baseline-category) logit; see
+        `surveykit.models.multinomial.fit_multinomial`."""
+        from surveykit.models.multinomial import fit_multinomial
+
+        return fit_multinomial(self, formula, reference=reference)
+
     # ------------------------------------------------------------------ other estimators
 
     def quantile(self, variable: str, quantiles: float | Sequence[float], **options: Any

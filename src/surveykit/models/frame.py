@@ -1,0 +1,246 @@
+"""Model frames: a formula and a design's data → outcome, model matrix, R-style names.
+
+Formulas are parsed by formulaic (``"willing_to_move ~ age_group + commuter"``; categorical
+columns and ``C(x)`` get treatment contrasts, ``C(x, contr.treatment("45-59"))`` picks the
+reference level). Parameter names follow R (``(Intercept)``, ``age_group18-29``,
+``stypeH``), so tables read like R's and golden tests compare names directly. Respondents
+with a missing value in any model variable keep their place in the design with no weight in
+the fit (R's ``na.omit`` on a survey design: a domain, not a smaller design).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import formulaic
+import numpy as np
+import pandas as pd
+
+from surveykit.config import did_you_mean
+from surveykit.errors import ConfigError
+
+__all__ = ["ModelFrame", "model_frame"]
+
+INTERCEPT = "(Intercept)"
+
+
+@dataclass(frozen=True)
+class ModelFrame:
+    """Outcome and model matrix of a formula on a design's data (all n rows).
+
+    Attributes
+    ----------
+    y
+        Outcome per row: 0/1 for binary, the value for numeric, the level code (0 …) for
+        ordinal and nominal outcomes; 0 in unused rows.
+    X
+        n × p model matrix (zero in unused rows).
+    names
+        R-style parameter names, one per column of ``X``.
+    terms
+        Term label (as written in the formula) → column indices.
+    used
+        Rows with complete data (the fit's domain).
+    outcome_levels
+        Levels of a categorical outcome (``None`` for numeric/binary 0/1 outcomes).
+    variables
+        The data columns the formula uses.
+    """
+
+    y: np.ndarray
+    X: np.ndarray
+    names: list[str]
+    terms: dict[str, list[int]]
+    used: np.ndarray
+    outcome: str
+    outcome_levels: list | None = None
+    variables: list[str] = field(default_factory=list)
+    spec: object = None
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def matrix(self, data: pd.DataFrame) -> np.ndarray:
+        """The model matrix of new rows (profiles, counterfactual data) with these columns."""
+        renamed = data.rename(columns={v: k for k, v in self.aliases.items()})
+        try:
+            built = self.spec.get_model_matrix(renamed, na_action="raise")
+        except Exception as error:  # formulaic raises several exception types
+            raise ConfigError(f"cannot build the model matrix for these rows: {error}") \
+                from None
+        matrix = np.asarray(built, dtype=float)
+        columns = list(built.model_spec.column_names)
+        if len(columns) != len(self.names):
+            keep = [i for i, c in enumerate(columns) if c != "Intercept"]
+            matrix = matrix[:, keep]
+        return matrix
+
+
+def _r_name(column: str) -> str:
+    """formulaic's ``C(stype)[T.H]`` / ``stype[T.H]`` → R's ``stypeH``."""
+    if column == "Intercept":
+        return INTERCEPT
+    parts = []
+    for part in column.split(":"):
+        match = re.fullmatch(r"(?:C\((\w[\w.]*)(?:,.*)?\)|`?([^`\[]+)`?)\[(?:T\.)?(.*)\]", part)
+        if match:
+            parts.append((match.group(1) or match.group(2)) + match.group(3))
+        else:
+            parts.append(part.strip("`"))
+    return ":".join(parts)
+
+
+def _alias_columns(formula: str, columns: list[str]) -> tuple[str, dict[str, str]]:
+    """Replace column names that are not Python identifiers (R's ``sch.wide``) by aliases.
+
+    formulaic reads ``a.b`` as attribute access, so such names get a safe alias for the
+    parse and are restored in the parameter names.
+    """
+    aliases: dict[str, str] = {}
+    for number, name in enumerate(sorted((c for c in columns if not c.isidentifier()),
+                                         key=len, reverse=True)):
+        pattern = rf"(?<![\w`.])`?{re.escape(name)}`?(?![\w`.])"
+        if re.search(pattern, formula):
+            alias = f"sk_alias{number}_" + re.sub(r"\W", "_", name)
+            formula = re.sub(pattern, alias, formula)
+            aliases[alias] = name
+    return formula, aliases
+
+
+def _check_variables(data: pd.DataFrame, formula: str, variables: list[str]) -> None:
+    for name in variables:
+        if name not in data.columns:
+            raise ConfigError(
+                f"model formula {formula!r} names {name!r}, which is not a column of the "
+                f"design's data{did_you_mean(name, map(str, data.columns))}"
+            )
+
+
+def _outcome(values: pd.Series, kind: str, name: str, levels: list | None
+             ) -> tuple[np.ndarray, np.ndarray, list | None]:
+    """Outcome codes and a mask of usable rows."""
+    present = values.notna().to_numpy()
+    if kind == "numeric":
+        numeric = pd.to_numeric(values, errors="coerce")
+        if (numeric.isna() & values.notna()).any():
+            raise ConfigError(f"outcome {name!r} must be numeric for this model")
+        return numeric.fillna(0).to_numpy(float), present, None
+    if kind == "binary":
+        if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object or \
+                pd.api.types.is_string_dtype(values.dtype):
+            cats = list(values.astype("category").cat.categories)
+            if len(cats) != 2:
+                raise ConfigError(f"binary outcome {name!r} has levels {cats}; it needs "
+                                  "exactly two (the model is for the second)")
+            return (values == cats[1]).to_numpy(float), present, cats
+        numeric = pd.to_numeric(values, errors="coerce").astype(float)
+        bad = present & ~numeric.isin([0.0, 1.0]).to_numpy()
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ConfigError(f"binary outcome {name!r} must be 0/1 (or two levels); row "
+                              f"{row + 1} holds {values.iloc[row]!r}")
+        return numeric.fillna(0).to_numpy(float), present, None
+    categories = levels
+    if categories is None:
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            categories = list(values.cat.categories)
+        else:
+            categories = sorted(values.dropna().unique().tolist())
+    codes = pd.Categorical(values, categories=categories).codes.astype(np.int64)
+    present &= codes >= 0
+    if len(categories) < 3 and kind == "ordinal":
+        raise ConfigError(f"ordinal outcome {name!r} needs at least three levels; use a "
+                          "binary logit for two")
+    return np.where(codes >= 0, codes, 0).astype(float), present, list(categories)
+
+
+def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
+                weights: np.ndarray | None = None, intercept: bool = True,
+                outcome_levels: list | None = None) -> ModelFrame:
+    """Build the outcome and model matrix of ``formula`` on all rows of ``data``.
+
+    Parameters
+    ----------
+    data
+        The design's data.
+    formula
+        ``"outcome ~ predictors"`` in formulaic syntax.
+    outcome
+        ``"numeric"``, ``"binary"``, ``"ordinal"`` or ``"nominal"``.
+    weights
+        The design's weights; rows with weight zero are not used.
+    intercept
+        Keep the intercept column (ordinal models drop it: cut-points take its place).
+    outcome_levels
+        Level order of a categorical outcome (default: the categorical's own order).
+    """
+    if "~" not in formula:
+        raise ConfigError(f"model formula {formula!r} needs an outcome: 'y ~ x1 + x2'")
+    original = formula
+    formula, aliases = _alias_columns(formula, [str(c) for c in data.columns])
+    if aliases:
+        data = data.rename(columns={v: k for k, v in aliases.items()})
+    try:
+        parsed = formulaic.Formula(formula)
+        variables = sorted(parsed.required_variables, key=str)
+    except Exception as error:  # formulaic raises many parser exception types
+        raise ConfigError(f"model formula {original!r} cannot be read: {error}") from None
+    names = [str(v) for v in variables]
+    _check_variables(data, formula, names)
+    lhs = [str(v) for v in parsed.lhs.required_variables]
+    if len(lhs) != 1:
+        raise ConfigError(f"model formula {formula!r} needs exactly one outcome variable")
+    y, present, levels = _outcome(data[lhs[0]], outcome, lhs[0], outcome_levels)
+    rhs_vars = [n for n in names if n != lhs[0]]
+    complete = present & data[rhs_vars].notna().all(axis=1).to_numpy() if rhs_vars \
+        else present
+    if weights is not None:
+        complete &= np.asarray(weights) != 0
+    if not complete.any():
+        raise ConfigError(f"model formula {formula!r}: no respondent has all its variables")
+    rows = data.loc[complete, rhs_vars]
+    for name in rhs_vars:  # keep only levels that occur, as R's model.frame does
+        if isinstance(rows[name].dtype, pd.CategoricalDtype):
+            rows[name] = rows[name].cat.remove_unused_categories()
+    try:
+        matrix = formulaic.model_matrix(parsed.rhs, rows, na_action="raise")
+    except Exception as error:
+        raise ConfigError(f"model formula {formula!r} cannot be applied: {error}") from None
+    columns = list(matrix.model_spec.column_names)
+    X = np.zeros((len(data), len(columns)))
+    X[complete] = np.asarray(matrix, dtype=float)
+    terms: dict[str, list[int]] = {}
+    for term, indices in matrix.model_spec.term_indices.items():
+        terms[str(term)] = list(indices)
+    if not intercept and "Intercept" in columns:
+        keep = [i for i, c in enumerate(columns) if c != "Intercept"]
+        X = X[:, keep]
+        remap = {old: new for new, old in enumerate(keep)}
+        terms = {t: [remap[i] for i in idx if i in remap] for t, idx in terms.items()}
+        terms = {t: idx for t, idx in terms.items() if idx}
+        columns = [columns[i] for i in keep]
+    terms = {("(Intercept)" if t == "1" else t): idx for t, idx in terms.items()}
+    def restore(text: str) -> str:
+        for alias, name in aliases.items():
+            text = text.replace(alias, name)
+        return text
+
+    return ModelFrame(np.where(complete, y, 0.0), X, [restore(_r_name(c)) for c in columns],
+                      {restore(t): idx for t, idx in terms.items()}, complete,
+                      restore(lhs[0]), levels, [restore(v) for v in rhs_vars],
+                      matrix.model_spec, aliases)
+
+
+def term_columns(frame: ModelFrame, terms: str | list[str] | Mapping) -> list[int]:
+    """Column indices of the named terms (``"age_group"`` matches ``C(age_group)`` too)."""
+    wanted = [terms] if isinstance(terms, str) else list(terms)
+    indices: list[int] = []
+    for term in wanted:
+        matches = [t for t in frame.terms if t == term or re.fullmatch(
+            rf"C\({re.escape(term)}(,.*)?\)", t)]
+        if not matches:
+            raise ConfigError(f"the model has no term {term!r}; its terms are "
+                              f"{', '.join(frame.terms)}")
+        for match in matches:
+            indices += frame.terms[match]
+    return sorted(set(indices))
