@@ -1,0 +1,159 @@
+"""Design-based GLM results beyond R's numbers: AMEs, predictions, pseudo-R², VIF,
+separation warnings and errors, checked against independent computations."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import special
+from statsmodels.stats.outliers_influence import variance_inflation_factor
+
+import surveykit as sk
+from surveykit.models import SeparationWarning
+
+
+@pytest.fixture(scope="module")
+def sample() -> pd.DataFrame:
+    rng = np.random.default_rng(42)
+    n = 3000
+    frame = pd.DataFrame({
+        "stratum": rng.integers(0, 4, n),
+        "psu": rng.integers(0, 10, n),
+        "w": rng.uniform(0.5, 3, n),
+        "age": rng.uniform(18, 80, n),
+        "group": pd.Categorical(rng.choice(["low", "mid", "high"], n),
+                                categories=["low", "mid", "high"]),
+        "commuter": rng.integers(0, 2, n),
+    })
+    eta = -1 + 0.03 * (frame["age"] - 50) + 0.8 * (frame["group"] == "high") \
+        - 0.4 * (frame["group"] == "mid") + 0.6 * frame["commuter"]
+    frame["y"] = rng.binomial(1, special.expit(eta))
+    return frame
+
+
+def _design(frame: pd.DataFrame, weights: str | None = "w") -> sk.SurveyDesign:
+    return sk.SurveyDesign(frame, weights=weights, strata="stratum", ids="psu", nest=True)
+
+
+FORMULA = "y ~ age + group + commuter"
+
+
+def test_equal_weights_give_ordinary_logit_estimates(sample) -> None:
+    model = _design(sample, weights=None).logit(FORMULA)
+    X = np.column_stack([np.ones(len(sample)), sample["age"],
+                         sample["group"] == "mid", sample["group"] == "high",
+                         sample["commuter"]]).astype(float)
+    reference = sm.Logit(sample["y"].to_numpy(), X).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(model.params.to_numpy(), reference.params, rtol=1e-6)
+    pseudo = model.pseudo_r2()
+    assert pseudo["mcfadden"] == pytest.approx(reference.prsquared, rel=1e-6)
+    assert list(model.params.index) == ["(Intercept)", "age", "groupmid", "grouphigh",
+                                        "commuter"]
+
+
+def test_marginal_effects_match_hand_computation(sample) -> None:
+    design = _design(sample)
+    model = design.logit(FORMULA)
+    ame = model.marginal_effects()
+    beta = model.params
+    w = sample["w"].to_numpy()
+    base = (beta["(Intercept)"] + beta["age"] * sample["age"]
+            + beta["groupmid"] * (sample["group"] == "mid")
+            + beta["grouphigh"] * (sample["group"] == "high")).to_numpy()
+    with_commute = special.expit(base + beta["commuter"])
+    without = special.expit(base)
+    expected = 100 * np.average(with_commute - without, weights=w)
+    assert ame.loc[("commuter", "1 vs 0"), "ame"] == pytest.approx(expected, rel=1e-9)
+    eta = base + beta["commuter"] * sample["commuter"].to_numpy()
+    slope = 100 * np.average(special.expit(eta) * (1 - special.expit(eta)), weights=w) \
+        * beta["age"]
+    assert ame.loc[("age", "per unit"), "ame"] == pytest.approx(slope, rel=1e-6)
+    high = ame.loc[("group", "high vs low")]
+    assert high["ci_low"] < high["ame"] < high["ci_high"]
+    assert ame.attrs["unit"] == "percentage points"
+
+
+def test_ame_standard_error_by_delta_method_matches_numeric_gradient(sample) -> None:
+    model = _design(sample).logit(FORMULA)
+    beta = model.params.to_numpy()
+    w = sample["w"].to_numpy()
+    X1 = model.frame.matrix(sample.assign(commuter=1))
+    X0 = model.frame.matrix(sample.assign(commuter=0))
+
+    def effect(b: np.ndarray) -> float:
+        return 100 * np.average(special.expit(X1 @ b) - special.expit(X0 @ b), weights=w)
+
+    gradient = np.array([(effect(beta + h) - effect(beta - h)) / 2e-6
+                         for h in np.eye(len(beta)) * 1e-6])
+    se = np.sqrt(gradient @ model.cov.to_numpy() @ gradient)
+    assert model.marginal_effects(["commuter"])["se"].iloc[0] == pytest.approx(se, rel=1e-5)
+
+
+def test_predictions_for_profiles(sample) -> None:
+    model = _design(sample).logit(FORMULA)
+    profiles = pd.DataFrame({"age": [25.0, 70.0], "group": ["high", "low"],
+                             "commuter": [1, 0]})
+    profiles["group"] = pd.Categorical(profiles["group"], categories=["low", "mid", "high"])
+    predicted = model.predict(profiles)
+    b = model.params
+    expected = special.expit([b["(Intercept)"] + 25 * b["age"] + b["grouphigh"]
+                              + b["commuter"], b["(Intercept)"] + 70 * b["age"]])
+    np.testing.assert_allclose(predicted["estimate"], expected, rtol=1e-12)
+    assert (predicted["ci_low"] < predicted["estimate"]).all()
+    assert (predicted["estimate"] < predicted["ci_high"]).all()
+
+
+def test_vif_equals_statsmodels_for_single_column_terms(sample) -> None:
+    model = _design(sample, weights=None).logit("y ~ age + commuter")
+    X = np.column_stack([np.ones(len(sample)), sample["age"], sample["commuter"]])
+    vif = model.vif()
+    assert vif.loc["age", "gvif"] == pytest.approx(variance_inflation_factor(X, 1), rel=1e-9)
+    assert model.vif().loc["commuter", "df"] == 1
+
+
+def test_wald_test_of_a_single_coefficient_is_t_squared(sample) -> None:
+    model = _design(sample).logit(FORMULA)
+    test = model.wald_test("age")
+    t = model.summary().loc["age", "t"]
+    assert test.statistic == pytest.approx(t**2, rel=1e-10)
+    assert test.p_value == pytest.approx(model.summary().loc["age", "p_value"], rel=1e-8)
+    assert model.terms_table().loc["group", "df"] == 2
+
+
+def test_separation_is_warned_about(sample) -> None:
+    separated = sample.assign(y=(sample["commuter"] == 1).astype(int))
+    with pytest.warns(SeparationWarning, match=r"separated.*do not interpret"):
+        _design(separated).logit(FORMULA)
+
+
+def test_no_warning_on_ordinary_data(sample) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SeparationWarning)
+        _design(sample).logit(FORMULA)
+
+
+def test_missing_values_are_a_domain_and_reported(sample) -> None:
+    holes = sample.assign(age=sample["age"].where(np.arange(len(sample)) % 10 != 0))
+    model = _design(holes).logit(FORMULA)
+    assert model.n == len(sample) - 300 and model.n_dropped == 300
+    subset = _design(holes).subset(holes["age"].notna().to_numpy()).logit(FORMULA)
+    np.testing.assert_allclose(model.params, subset.params, rtol=1e-10)
+    np.testing.assert_allclose(model.bse, subset.bse, rtol=1e-10)
+
+
+def test_model_errors_say_what_to_do(sample) -> None:
+    design = _design(sample)
+    with pytest.raises(sk.ConfigError, match=r"names 'agee'.*did you mean 'age'"):
+        design.logit("y ~ agee")
+    with pytest.raises(sk.ConfigError, match=r"binary outcome 'age' must be 0/1"):
+        design.logit("age ~ commuter")
+    with pytest.raises(sk.ConfigError, match=r"collinear"):
+        design.logit("y ~ commuter + I(2 * commuter)")
+    with pytest.raises(sk.ConfigError, match=r"family 'poisson' is not supported"):
+        design.glm("y ~ age", family="poisson")
+    with pytest.raises(sk.ConfigError, match=r"needs an outcome"):
+        design.logit("age + commuter")
