@@ -192,7 +192,11 @@ class SurveyDesign:
 
     def subset(self, mask: np.ndarray | pd.Series) -> SurveyDesign:
         """A subpopulation: respondents outside ``mask`` keep their place in the design
-        with weight zero (R's ``subset()``), so variances stay those of a domain."""
+        with weight zero (R's ``subset()``), so variances stay those of a domain. A missing
+        value in the mask counts as outside."""
+        if isinstance(mask, pd.Series):
+            mask = mask.fillna(False) if mask.dtype != bool else mask
+            mask = mask.to_numpy(dtype=bool, na_value=False)
         keep = np.asarray(mask, dtype=bool)
         if keep.shape != self._weights.shape:
             raise ConfigError("subset mask must have one entry per respondent")
@@ -315,19 +319,21 @@ class SurveyDesign:
 
         return fit_glm(self, formula, family=family)
 
-    def ordinal_logit(self, formula: str, link: str = "logit") -> Any:
+    def ordinal_logit(self, formula: str, link: str = "logit",
+                      levels: Sequence[Any] | None = None) -> Any:
         """Design-based proportional-odds model (R's ``svyolr``), cut-points ``"a|b"``;
-        see `surveykit.models.ordinal.fit_ordinal`."""
+        ``levels`` orders a text outcome. See `surveykit.models.ordinal.fit_ordinal`."""
         from surveykit.models.ordinal import fit_ordinal
 
-        return fit_ordinal(self, formula, link=link)
+        return fit_ordinal(self, formula, link=link, levels=levels)
 
-    def multinomial_logit(self, formula: str, reference: Any = None) -> Any:
+    def multinomial_logit(self, formula: str, reference: Any = None,
+                          levels: Sequence[Any] | None = None) -> Any:
         """Design-based multinomial (baseline-category) logit; see
         `surveykit.models.multinomial.fit_multinomial`."""
         from surveykit.models.multinomial import fit_multinomial
 
-        return fit_multinomial(self, formula, reference=reference)
+        return fit_multinomial(self, formula, reference=reference, levels=levels)
 
     # ------------------------------------------------------------------ other estimators
 

@@ -119,7 +119,7 @@ def _check_variables(data: pd.DataFrame, formula: str, variables: list[str]) -> 
 def _outcome(values: pd.Series, kind: str, name: str, levels: list | None
              ) -> tuple[np.ndarray, np.ndarray, list | None]:
     """Outcome codes and a mask of usable rows."""
-    present = values.notna().to_numpy()
+    present = values.notna().to_numpy().copy()  # writable: pandas 3 returns read-only views
     if kind == "numeric":
         numeric = pd.to_numeric(values, errors="coerce")
         if (numeric.isna() & values.notna()).any():

@@ -19,6 +19,7 @@ from scipy import special, stats
 
 from surveykit.errors import ConfigError
 from surveykit.models.base import ModelResult, model_covariance, model_degf, warn_if_separated
+from surveykit.models.categorical import model_contrasts
 from surveykit.models.frame import ModelFrame, model_frame
 
 if TYPE_CHECKING:
@@ -149,7 +150,7 @@ class GLMResult(ModelResult):
         scale = 100.0 if self.family == "binomial" else 1.0
         rows = []
         for variable in variables or self.frame.variables:
-            for label, high, low, step in _contrasts(data, variable):
+            for label, high, low, step in model_contrasts(self.frame, data, variable):
                 x_high, x_low = self.frame.matrix(high), self.frame.matrix(low)
                 eta_high, eta_low = x_high @ beta, x_low @ beta
                 difference = (family.linkinv(eta_high) - family.linkinv(eta_low)) / step
@@ -205,38 +206,6 @@ class GLMResult(ModelResult):
             rows.append({"term": term, "gvif": gvif, "df": len(inner),
                          "gvif_adjusted": gvif ** (1 / (2 * len(inner)))})
         return pd.DataFrame(rows).set_index("term")
-
-
-def _contrasts(data: pd.DataFrame, variable: str):
-    """Counterfactual data pairs (label, high, low, step) for a marginal effect."""
-    values = data[variable]
-    if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object or \
-            pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_bool_dtype(values):
-        levels = list(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype) \
-            else sorted(values.dropna().unique().tolist())
-        reference = levels[0]
-        for level in levels[1:]:
-            yield (f"{level} vs {reference}", _set(data, variable, level),
-                   _set(data, variable, reference), 1.0)
-        return
-    numeric = pd.to_numeric(values).astype(float)
-    if set(np.unique(numeric.dropna())) <= {0.0, 1.0}:
-        yield "1 vs 0", _set(data, variable, 1), _set(data, variable, 0), 1.0
-        return
-    step = 1e-4 * max(float(numeric.std()), 1e-8)
-    yield "per unit", data.assign(**{variable: numeric + step / 2}), \
-        data.assign(**{variable: numeric - step / 2}), step
-
-
-def _set(data: pd.DataFrame, variable: str, value: object) -> pd.DataFrame:
-    column = data[variable]
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        new = pd.Categorical([value] * len(data), categories=column.cat.categories,
-                             ordered=column.cat.ordered)
-        return data.assign(**{variable: new})
-    if str(column.dtype).startswith(("Int", "UInt")):
-        return data.assign(**{variable: pd.array([value] * len(data), dtype=column.dtype)})
-    return data.assign(**{variable: value})
 
 
 def fit_glm(design: SurveyDesign, formula: str, family: str = "binomial") -> GLMResult:

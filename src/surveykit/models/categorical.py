@@ -1,0 +1,164 @@
+"""Shared pieces of models with categorical outcomes and of marginal effects: the model
+frame of a categorical outcome, rank checks, counterfactual contrasts for average marginal
+effects, and long tables of probabilities and effects with intervals."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from surveykit.config import did_you_mean
+from surveykit.errors import ConfigError
+from surveykit.models.frame import ModelFrame, model_frame
+
+if TYPE_CHECKING:
+    from surveykit.design import SurveyDesign
+
+__all__ = ["categorical_frame", "check_rank", "contrasts", "effect_table", "interval_table",
+           "model_contrasts", "set_level"]
+
+
+def contrasts(data: pd.DataFrame, variable: str):
+    """Counterfactual data pairs (label, high, low, step) for a marginal effect."""
+    values = data[variable]
+    if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object or \
+            pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_bool_dtype(values):
+        levels = list(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype) \
+            else sorted(values.dropna().unique().tolist())
+        reference = levels[0]
+        for level in levels[1:]:
+            yield (f"{level} vs {reference}", set_level(data, variable, level),
+                   set_level(data, variable, reference), 1.0)
+        return
+    numeric = pd.to_numeric(values).astype(float)
+    if set(np.unique(numeric.dropna())) <= {0.0, 1.0}:
+        yield "1 vs 0", set_level(data, variable, 1), set_level(data, variable, 0), 1.0
+        return
+    step = 1e-4 * max(float(numeric.std()), 1e-8)
+    yield "per unit", data.assign(**{variable: numeric + step / 2}), \
+        data.assign(**{variable: numeric - step / 2}), step
+
+
+def set_level(data: pd.DataFrame, variable: str, value: object) -> pd.DataFrame:
+    column = data[variable]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        new = pd.Categorical([value] * len(data), categories=column.cat.categories,
+                             ordered=column.cat.ordered)
+        return data.assign(**{variable: new})
+    if str(column.dtype).startswith(("Int", "UInt")):
+        return data.assign(**{variable: pd.array([value] * len(data), dtype=column.dtype)})
+    return data.assign(**{variable: value})
+
+
+
+
+def categorical_frame(design: SurveyDesign, formula: str, kind: str,
+                      levels: list | None = None) -> ModelFrame:
+    """The model frame of a categorical outcome (level codes 0 … K−1 in ``frame.y``).
+
+    The outcome's level order is its categorical order, ``levels`` if given, or sorted
+    numeric codes; an ordinal outcome given as text must say its order.
+    """
+    data = design._data
+    name = formula.split("~")[0].strip().strip("`")
+    if name not in data.columns:
+        raise ConfigError(f"model formula {formula!r}: the outcome {name!r} is not a column of "
+                          f"the design's data{did_you_mean(name, map(str, data.columns))}")
+    values = data[name]
+    if levels is None and isinstance(values.dtype, pd.CategoricalDtype):
+        levels = list(values.cat.categories)
+    elif levels is None:
+        if kind == "ordinal" and not pd.api.types.is_numeric_dtype(values):
+            raise ConfigError(
+                f"ordinal outcome {name!r} is text, so the order of its levels is unknown; "
+                "make it an ordered categorical (pd.Categorical(values, categories=[...], "
+                "ordered=True)) or pass levels=[...]")
+        levels = sorted(values.dropna().unique().tolist())
+        if all(isinstance(v, int | float) and not isinstance(v, bool) and float(v).is_integer()
+               for v in levels):
+            levels = [int(v) for v in levels]   # codes 1.0, 2.0 … name cut-points "1|2"
+    codes = pd.Index(levels).get_indexer(values)
+    unknown = values.notna().to_numpy() & (codes < 0)
+    if unknown.any():
+        row = int(np.flatnonzero(unknown)[0])
+        raise ConfigError(f"outcome {name!r} holds {values.iloc[row]!r} (row {row + 1}), "
+                          f"which is not one of its levels {levels}")
+    if kind == "ordinal" and len(levels) < 3:
+        raise ConfigError(f"ordinal outcome {name!r} has {len(levels)} levels {levels}; it "
+                          "needs at least three (use design.logit for two)")
+    coded = data.assign(**{name: np.where(codes >= 0, codes, np.nan).astype(float)})
+    frame = model_frame(coded, formula, "numeric", weights=design.weights,
+                        intercept=kind != "ordinal")
+    counts = np.bincount(frame.y[frame.used].astype(np.int64), minlength=len(levels))
+    if (counts == 0).any():
+        empty = [levels[i] for i in np.flatnonzero(counts == 0)]
+        raise ConfigError(f"outcome {name!r}: the level(s) {empty} have no respondents in the "
+                          "model; merge them with a neighbouring level or drop them")
+    return dataclasses.replace(frame, outcome_levels=list(levels))
+
+
+def check_rank(X: np.ndarray, formula: str, intercept: bool) -> None:
+    """Refuse collinear predictors (``intercept``: X lacks the intercept column)."""
+    matrix = np.column_stack([np.ones(len(X)), X]) if intercept else X
+    if np.linalg.matrix_rank(matrix) < matrix.shape[1]:
+        raise ConfigError(f"model {formula!r}: the predictors are collinear (the model matrix "
+                          "has rank below its number of columns); drop a predictor or merge "
+                          "levels")
+
+
+def model_contrasts(frame: ModelFrame, data: pd.DataFrame, variable: str
+                    ) -> Iterator[tuple[str, pd.DataFrame, pd.DataFrame, float]]:
+    """Counterfactual pairs (label, high, low, step) for a marginal effect; a categorical
+    predictor is contrasted with the model's own reference level (``C(x,
+    contr.treatment("ref"))``), else with its first level."""
+    values = data[variable]
+    reference = None
+    for term in frame.terms:
+        match = re.fullmatch(rf"C\({re.escape(variable)},\s*contr\.treatment\((.*)\)\)", term)
+        if match:
+            reference = match.group(1).strip().strip("'\"")
+    if reference is None or not isinstance(values.dtype, pd.CategoricalDtype):
+        yield from contrasts(data, variable)
+        return
+    levels = list(values.cat.categories)
+    base = next((level for level in levels if str(level) == reference), levels[0])
+    for level in levels:
+        if level != base:
+            yield (f"{level} vs {base}", set_level(data, variable, level),
+                   set_level(data, variable, base), 1.0)
+
+
+def interval_table(rows: pd.DataFrame, outcome: list, estimate: np.ndarray, se: np.ndarray,
+                   quantile: float) -> pd.DataFrame:
+    """Long table of probabilities (profiles × outcome levels) with intervals built on the
+    logit of the probability, so that they stay within (0, 1)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = quantile * se / (estimate * (1 - estimate))
+        centre = special.logit(estimate)
+    out = rows.reset_index(drop=True).loc[np.repeat(np.arange(len(rows)), len(outcome))]
+    out = out.reset_index(drop=True)
+    out["outcome"] = np.tile(np.asarray(outcome, dtype=object), len(rows))
+    out["estimate"] = estimate.ravel()
+    out["se"] = se.ravel()
+    out["ci_low"] = special.expit(centre - half).ravel()
+    out["ci_high"] = special.expit(centre + half).ravel()
+    return out
+
+
+def effect_table(rows: list[dict], df: float, level: float) -> pd.DataFrame:
+    """AME rows (variable, contrast, outcome, ame, se) → table with t intervals, in pp."""
+    table = pd.DataFrame(rows)
+    quantile = stats.t.ppf(0.5 + level / 2, df)
+    table["ci_low"] = table["ame"] - quantile * table["se"]
+    table["ci_high"] = table["ame"] + quantile * table["se"]
+    table["p_value"] = 2 * stats.t.sf(np.abs(table["ame"] / table["se"]), df)
+    table.attrs["unit"] = "percentage points"
+    return table.set_index(["variable", "contrast", "outcome"])
+
+
