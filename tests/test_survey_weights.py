@@ -92,3 +92,12 @@ def test_margins_must_name_concepts(tmp_path: Path, harmonised) -> None:
         margins=[{"file": str(tmp_path / "absent.csv")}]))
     with pytest.raises(sk.ConfigError, match=r"absent.csv does not exist"):
         weight_survey(data, roles, config)
+
+
+def test_imputed_margin_values_do_not_leak_into_analyses(harmonised) -> None:
+    data, roles = harmonised
+    config = load_survey_config(EXAMPLE_CONFIG, root=ROOT)
+    design = weight_survey(data, roles, config).design
+    assert design.data["qualification"].isna().sum() == data["qualification"].isna().sum() > 0
+    shares = design.proportion("qualification")
+    assert shares["n"].iloc[0] == data["qualification"].notna().sum()

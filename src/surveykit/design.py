@@ -190,6 +190,17 @@ class SurveyDesign:
                               f"{', '.join(LONELY_PSU_OPTIONS)}")
         return self._derive(lonely_psu=option)
 
+    def with_data(self, data: pd.DataFrame) -> SurveyDesign:
+        """The same design (weights, strata, clusters, adjustments) with other data for its
+        respondents — e.g. a completed data set from multiple imputation. The rows must be
+        the same respondents in the same order."""
+        if len(data) != len(self._data):
+            raise DataError(f"with_data: {len(data)} rows given for a design of "
+                            f"{len(self._data)} respondents; give one row per respondent")
+        new = self._derive()
+        new._data = data.reset_index(drop=True)
+        return new
+
     def subset(self, mask: np.ndarray | pd.Series) -> SurveyDesign:
         """A subpopulation: respondents outside ``mask`` keep their place in the design
         with weight zero (R's ``subset()``), so variances stay those of a domain. A missing

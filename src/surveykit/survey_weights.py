@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from surveykit.config import SurveyConfig
@@ -75,15 +76,19 @@ def _impute_margin_variables(data: pd.DataFrame, margins: Mapping[Any, Any], pol
             continue
         others = [o for o in names if o != name]
         known = imputed[~gaps]
-        fill = pd.Series(index=imputed.index[gaps], dtype=object)
+        overall = known[name].astype(object).value_counts().index[0]
+        fill = pd.Series(overall, index=imputed.index[gaps], dtype=object)
         if others:
-            # Modal level among respondents who agree on all other margin variables.
-            keys = known[others].astype(str).agg("|".join, axis=1)
-            modes = known[name].astype(str).groupby(keys).agg(lambda s: s.value_counts().index[0])
-            target = imputed.loc[gaps, others].astype(str).agg("|".join, axis=1)
-            fill = target.map(modes)
-        overall = known[name].astype(str).value_counts().index[0]
-        fill = fill.fillna(overall)
+            # Modal level among respondents who agree on all other margin variables
+            # (group counts, vectorised: no Python work per respondent).
+            counts = known.groupby([*others, name], observed=True, dropna=True).size()
+            counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
+            modes = counts.reset_index().drop_duplicates(subset=others)
+            targets = imputed.loc[gaps, others].reset_index()
+            matched = targets.merge(modes[[*others, name]], on=others, how="left")
+            found = matched[name].astype(object).to_numpy()
+            fill = pd.Series(np.where(pd.isna(found), overall, found),
+                             index=imputed.index[gaps], dtype=object)
         column = imputed[name]
         if isinstance(column.dtype, pd.CategoricalDtype):
             imputed[name] = pd.Categorical(column.astype(object).where(~gaps, fill),
@@ -175,6 +180,9 @@ def weight_survey(data: pd.DataFrame, roles: Mapping[str, Any], config: SurveyCo
     if trim and (trim.get("lower") is not None or trim.get("upper") is not None):
         design, rounds = _trim_and_readjust(design, trim, adjust)
     info = diagnostics(design, margins, before=base.weights)
+    # The imputed margin values served the weighting only: analyses see the data as
+    # answered (a respondent without a qualification stays without one).
+    design = design.with_data(data)
     table = info.pop("margins", pd.DataFrame())
     info.update(method=method, imputed_for_weighting=imputed_counts,
                 margins_files=[str(entry["file"]) for entry in spec.get("margins") or []],

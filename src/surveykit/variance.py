@@ -49,6 +49,8 @@ class VarianceAdjustment(Protocol):
 def _group_sums(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     """Column sums of ``values`` (n × k) within integer ``codes`` → (size × k)."""
     sums = np.empty((size, values.shape[1]))
+    # bincount reads a column several times faster when it is contiguous in memory.
+    values = np.asfortranarray(values)
     for column in range(values.shape[1]):
         sums[:, column] = np.bincount(codes, weights=values[:, column], minlength=size)
     return sums

@@ -173,10 +173,10 @@ def warn_if_separated(frame: ModelFrame, fitted: np.ndarray, params: np.ndarray,
             "estimable. Merge sparse categories, drop the offending predictor, or use "
             "penalised estimation; do not interpret these coefficients.",
             SeparationWarning, stacklevel=3)
+    present = (frame.X if used.all() else frame.X[used]).any(axis=0)
     for term, columns in frame.terms.items():
         for column in columns:
-            x = frame.X[used, column]
-            if np.all(x == 0):
+            if not present[column]:
                 warnings.warn(f"{what}: the level {frame.names[column]!r} of {term!r} has no "
                               "respondents; merge it with a neighbouring level",
                               SeparationWarning, stacklevel=3)

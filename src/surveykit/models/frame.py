@@ -21,7 +21,7 @@ import pandas as pd
 from surveykit.config import did_you_mean
 from surveykit.errors import ConfigError
 
-__all__ = ["ModelFrame", "model_frame"]
+__all__ = ["ModelFrame", "formula_variables", "model_frame", "term_columns"]
 
 INTERCEPT = "(Intercept)"
 
@@ -198,17 +198,25 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
         complete &= np.asarray(weights) != 0
     if not complete.any():
         raise ConfigError(f"model formula {formula!r}: no respondent has all its variables")
-    rows = data.loc[complete, rhs_vars]
+    everyone = bool(complete.all())
+    rows = data[rhs_vars] if everyone else data.loc[complete, rhs_vars]
     for name in rhs_vars:  # keep only levels that occur, as R's model.frame does
-        if isinstance(rows[name].dtype, pd.CategoricalDtype):
-            rows[name] = rows[name].cat.remove_unused_categories()
+        column = rows[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes = column.cat.codes.to_numpy()
+            counts = np.bincount(codes[codes >= 0], minlength=len(column.cat.categories))
+            if (counts == 0).any():
+                rows = rows.assign(**{name: column.cat.remove_unused_categories()})
     try:
-        matrix = formulaic.model_matrix(parsed.rhs, rows, na_action="raise")
+        matrix = formulaic.model_matrix(parsed.rhs, rows, na_action="raise", output="numpy")
     except Exception as error:
         raise ConfigError(f"model formula {formula!r} cannot be applied: {error}") from None
     columns = list(matrix.model_spec.column_names)
-    X = np.zeros((len(data), len(columns)))
-    X[complete] = np.asarray(matrix, dtype=float)
+    if everyone:
+        X = np.ascontiguousarray(matrix, dtype=float)
+    else:
+        X = np.zeros((len(data), len(columns)))
+        X[complete] = np.asarray(matrix, dtype=float)
     terms: dict[str, list[int]] = {}
     for term, indices in matrix.model_spec.term_indices.items():
         terms[str(term)] = list(indices)
@@ -229,6 +237,22 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
                       {restore(t): idx for t, idx in terms.items()}, complete,
                       restore(lhs[0]), levels, [restore(v) for v in rhs_vars],
                       matrix.model_spec, aliases)
+
+
+def formula_variables(data: pd.DataFrame, formula: str) -> list[str]:
+    """The data columns a formula uses: outcome first, then predictors as written."""
+    if "~" not in formula:
+        raise ConfigError(f"model formula {formula!r} needs an outcome: 'y ~ x1 + x2'")
+    aliased, aliases = _alias_columns(formula, [str(c) for c in data.columns])
+    try:
+        parsed = formulaic.Formula(aliased)
+        lhs = [str(v) for v in parsed.lhs.required_variables]
+        rhs = sorted((str(v) for v in parsed.rhs.required_variables), key=aliased.find)
+    except Exception as error:  # formulaic raises many parser exception types
+        raise ConfigError(f"model formula {formula!r} cannot be read: {error}") from None
+    names = list(dict.fromkeys(aliases.get(name, name) for name in lhs + rhs))
+    _check_variables(data, formula, names)
+    return names
 
 
 def term_columns(frame: ModelFrame, terms: str | list[str] | Mapping) -> list[int]:

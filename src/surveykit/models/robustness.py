@@ -1,0 +1,603 @@
+"""Robustness appendix: does a flexible model find structure the design-weighted logit misses?
+
+`robustness_check` fits two models of a 0/1 outcome on the same predictors and respondents:
+the design-weighted logit with main effects (the model the report interprets) and
+scikit-learn's ``HistGradientBoostingClassifier`` (categorical predictors as native
+categorical features, the design weights as ``sample_weight``), which can pick up
+interactions and non-linearity on its own. Both are judged by K-fold cross-validation —
+stratified by the outcome, seeded, and by whole PSUs when the design has clusters, so that no
+cluster is split between training and test — on the weighted out-of-fold AUC and Brier
+score, and by permutation importance (the drop in weighted AUC when one predictor is
+shuffled in the test fold). If boosting does not beat the logit beyond the fold-to-fold
+spread, the logit's main effects miss nothing a flexible model could find.
+
+`scale_reliability` adds Cronbach's α (pingouin, with its confidence interval) for the
+multi-item scales of the survey (``configured_scales`` lists them from the survey config).
+
+The weights are the design's current analysis weights (design weights, or the raked ones
+for a raked design). Metrics are weighted estimates of population quantities: the weighted
+AUC is the probability that a randomly drawn person of the population with the outcome gets
+a higher predicted probability than one without it (ties count one half).
+
+Examples
+--------
+>>> from surveykit.models.robustness import robustness_check
+>>> result = robustness_check(design, "willing_to_move",
+...                           ["age_group", "qualification", "commuter"])  # doctest: +SKIP
+>>> result.verdict                                                       # doctest: +SKIP
+'Gradient boosting finds no structure the logit misses: ...'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pingouin
+from scipy import special
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from threadpoolctl import threadpool_limits
+
+from surveykit.config import did_you_mean
+from surveykit.errors import ConfigError, DataError
+from surveykit.models.glm import _Family, _irls
+
+if TYPE_CHECKING:
+    from surveykit.config import SurveyConfig
+    from surveykit.design import SurveyDesign
+
+__all__ = ["RobustnessResult", "configured_scales", "robustness_check", "scale_reliability",
+           "weighted_auc", "weighted_brier"]
+
+MODELS = ("logit", "boosting")
+#: Smallest number of respondents in a test fold, and of each outcome value in it.
+MIN_PER_FOLD = 30
+MIN_EVENTS_PER_FOLD = 5
+#: Categories a predictor may have (HistGradientBoosting bins categories, at most 255 bins).
+MAX_LEVELS = 254
+DEFAULT_SEED = 20261121
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def weighted_auc(y: np.ndarray, score: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """Weighted area under the ROC curve.
+
+    The probability that a randomly drawn positive (weight-proportional) scores higher than
+    a randomly drawn negative, ties counting one half:
+    ``Σ_{i: y=1} Σ_{j: y=0} w_i w_j ([s_i > s_j] + ½[s_i = s_j]) / (W₁ W₀)``. Equals
+    scikit-learn's ``roc_auc_score(y, score, sample_weight=weights)``.
+
+    Parameters
+    ----------
+    y
+        0/1 outcomes.
+    score
+        Predicted probabilities (any score whose order matters).
+    weights
+        Non-negative weights (default: all 1).
+
+    Returns
+    -------
+    float
+        The AUC, in [0, 1].
+
+    Examples
+    --------
+    >>> weighted_auc(np.array([0, 1, 1]), np.array([0.2, 0.6, 0.2]), np.array([1, 2, 1]))
+    0.8333333333333334
+    """
+    y = np.asarray(y, dtype=float)
+    score = np.asarray(score, dtype=float)
+    weights = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
+    if not (len(y) == len(score) == len(weights)):
+        raise ConfigError("weighted_auc: y, score and weights must have the same length")
+    _, position = np.unique(score, return_inverse=True)
+    positive = np.bincount(position, weights=weights * y)
+    negative = np.bincount(position, weights=weights * (1.0 - y))
+    total_positive, total_negative = positive.sum(), negative.sum()
+    if total_positive <= 0 or total_negative <= 0:
+        raise DataError("weighted_auc: the AUC needs respondents with both outcome values")
+    below = np.cumsum(negative) - negative  # negative weight strictly below each score
+    return float(positive @ (below + 0.5 * negative) / (total_positive * total_negative))
+
+
+def weighted_brier(y: np.ndarray, probability: np.ndarray,
+                   weights: np.ndarray | None = None) -> float:
+    """Weighted Brier score ``Σ w (p − y)² / Σ w`` (lower is better; 0.25 for p = ½)."""
+    y = np.asarray(y, dtype=float)
+    probability = np.asarray(probability, dtype=float)
+    return float(np.average((probability - y) ** 2, weights=weights))
+
+
+# --------------------------------------------------------------------------- reliability
+
+
+def configured_scales(config: SurveyConfig) -> dict[str, list[str]]:
+    """The multi-item scales of a survey config: ``{concept: [items]}``, in config order."""
+    return {name: list(spec["items"]) for name, spec in config.concepts.items()
+            if spec.get("type") == "scale" and len(spec.get("items") or []) > 1}
+
+
+def scale_reliability(data: pd.DataFrame, scales: Mapping[str, Sequence[str]],
+                      level: float = 0.95, nan_policy: str = "listwise") -> pd.DataFrame:
+    """Cronbach's α of multi-item scales, with confidence intervals (pingouin).
+
+    Parameters
+    ----------
+    data
+        One row per respondent with the item columns, missing answers as NaN (clean codes
+        such as 9 "keine Angabe" first; reversing all items of a scale does not change α).
+    scales
+        ``{scale name: [item columns]}``, e.g. from :func:`configured_scales`.
+    level
+        Confidence level of the interval (pingouin's F-based interval, rounded by pingouin
+        to three decimals).
+    nan_policy
+        ``"listwise"`` (respondents who answered every item, as the harmonise report) or
+        ``"pairwise"`` (pingouin's default; respondents who answered no item are left out).
+        The interval's degrees of freedom use the respondents kept.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by scale: ``items`` (number of items), ``n_complete`` (respondents with
+        every item), ``alpha``, ``ci_low``, ``ci_high``.
+
+    Examples
+    --------
+    >>> scale_reliability(items, {"leisure_satisfaction": ["zuf_kultur", "zuf_freizeit",
+    ...                   "zuf_sport"]})                                    # doctest: +SKIP
+                          items  n_complete     alpha  ci_low  ci_high
+    scale
+    leisure_satisfaction      3        2301  0.712000   0.694    0.729
+    """
+    if nan_policy not in ("listwise", "pairwise"):
+        raise ConfigError(f"scale_reliability: nan_policy={nan_policy!r}; use 'listwise' or "
+                          "'pairwise'")
+    rows = []
+    for name, items in scales.items():
+        items = [items] if isinstance(items, str) else list(items)
+        if len(items) < 2:
+            raise ConfigError(f"scale_reliability: scale {name!r} has {len(items)} item(s); "
+                              "Cronbach's alpha needs at least two")
+        for item in items:
+            if item not in data.columns:
+                raise ConfigError(f"scale_reliability: item {item!r} of scale {name!r} is not "
+                                  f"a column{did_you_mean(item, map(str, data.columns))}")
+        frame = pd.DataFrame({item: _numeric(data[item], f"item {item!r} of scale {name!r}")
+                              for item in items})
+        complete = int(frame.notna().all(axis=1).sum())
+        if complete <= len(items):
+            raise DataError(f"scale_reliability: only {complete} respondents answered every "
+                            f"item of scale {name!r} ({len(items)} items); alpha needs more "
+                            "complete answers than items")
+        # pingouin takes the n of its interval before dropping incomplete rows: drop first.
+        frame = frame.dropna(how="any" if nan_policy == "listwise" else "all")
+        alpha, interval = pingouin.cronbach_alpha(data=frame, nan_policy=nan_policy, ci=level)
+        rows.append({"scale": name, "items": len(items), "n_complete": complete,
+                     "alpha": float(alpha), "ci_low": float(interval[0]),
+                     "ci_high": float(interval[1])})
+    return pd.DataFrame(rows, columns=["scale", "items", "n_complete", "alpha", "ci_low",
+                                       "ci_high"]).set_index("scale")
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _numeric(values: pd.Series, what: str) -> np.ndarray:
+    if isinstance(values.dtype, pd.CategoricalDtype) or not (
+            pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values)):
+        raise DataError(f"{what} is not numeric (dtype {values.dtype}); give numbers with "
+                        "missing answers as NaN")
+    return values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _is_categorical(values: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return False  # a 0/1 indicator: one coefficient in the logit, a split for boosting
+    return isinstance(values.dtype, pd.CategoricalDtype) or not \
+        pd.api.types.is_numeric_dtype(values.dtype)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Complete cases as both models see them."""
+
+    rows: np.ndarray                # positions in the design's data
+    y: np.ndarray
+    weights: np.ndarray
+    boosting_matrix: np.ndarray     # category codes or values, one column per predictor
+    categorical: np.ndarray         # per predictor
+    logit_matrix: np.ndarray        # intercept, treatment dummies, numeric columns
+    logit_blocks: list[np.ndarray]  # logit_matrix columns of each predictor
+    groups: np.ndarray | None       # PSU codes when the design has clusters
+
+
+def _outcome(data: pd.DataFrame, outcome: str) -> np.ndarray:
+    values = data[outcome]
+    if _is_categorical(values):
+        levels = list(pd.unique(values.dropna()))[:5]
+        raise DataError(f"robustness_check: the outcome {outcome!r} is categorical (values "
+                        f"{levels}); it must be 0/1, e.g. the binary concept willing_to_move "
+                        "instead of intent")
+    y = _numeric(values, f"robustness_check: the outcome {outcome!r}")
+    observed = np.unique(y[~np.isnan(y)])
+    if not set(observed.tolist()) <= {0.0, 1.0}:
+        shown = [v for v in observed.tolist() if v not in (0.0, 1.0)][:5]
+        raise DataError(f"robustness_check: the outcome {outcome!r} has the values {shown} "
+                        "besides 0 and 1; recode it to a 0/1 (binary) concept")
+    if len(observed) < 2:
+        raise DataError(f"robustness_check: the outcome {outcome!r} is always "
+                        f"{observed.tolist()}; a binary outcome needs both 0 and 1")
+    return y
+
+
+def _prepare(design: SurveyDesign, outcome: str, predictors: list[str]) -> _Prepared:
+    data = design.data
+    for name in [outcome, *predictors]:
+        if name not in data.columns:
+            raise ConfigError(f"robustness_check: {name!r} is not a column of the design's "
+                              f"data{did_you_mean(name, map(str, data.columns))}")
+    y = _outcome(data, outcome)
+    weights = np.asarray(design.weights, dtype=float)
+    used = (weights > 0) & ~np.isnan(y)
+    for name in predictors:
+        used &= data[name].notna().to_numpy()
+    rows = np.flatnonzero(used)
+    boosting_columns, categorical, logit_columns, blocks = [], [], [], []
+    width = 1  # the intercept
+    for name in predictors:
+        values = data[name].iloc[rows]
+        if _is_categorical(values):
+            codes = pd.Categorical(values).remove_unused_categories()
+            levels = len(codes.categories)
+            if levels > MAX_LEVELS:
+                raise DataError(f"robustness_check: predictor {name!r} has {levels} levels; "
+                                f"at most {MAX_LEVELS} are possible: group the levels")
+            integer = np.asarray(codes.codes, dtype=np.int64)
+            boosting_columns.append(integer.astype(float))
+            categorical.append(True)
+            # Treatment dummies against the first level; predictions do not depend on it.
+            dummies = (integer[:, None] == np.arange(1, levels)[None, :]).astype(float)
+        else:
+            column = _numeric(values, f"robustness_check: predictor {name!r}")
+            boosting_columns.append(column)
+            categorical.append(False)
+            dummies = column[:, None]
+        logit_columns.append(dummies)
+        blocks.append(np.arange(width, width + dummies.shape[1]))
+        width += dummies.shape[1]
+    logit_matrix = np.column_stack([np.ones(len(rows)), *logit_columns])
+    clusters = np.asarray(design.structure.clusters[0])[rows]
+    grouped = len(pd.unique(clusters)) < len(rows)
+    return _Prepared(rows, y[rows], weights[rows], np.column_stack(boosting_columns),
+                     np.array(categorical), logit_matrix, blocks, clusters if grouped else None)
+
+
+def _assign_folds(prepared: _Prepared, outcome: str, folds: int, seed: int) -> np.ndarray:
+    """Fold (0 … K−1) of every complete case; whole PSUs when the design has clusters."""
+    y, n = prepared.y, len(prepared.y)
+    rarer = int(min(y.sum(), n - y.sum()))
+    hint = (f"use fewer folds (folds={max(2, folds - 2)}) or a larger sample"
+            if folds > 2 else "cross-validation is not meaningful with so few respondents")
+    if n < folds * MIN_PER_FOLD:
+        raise DataError(f"robustness_check: {n} complete respondents for {folds} folds leaves "
+                        f"about {n // folds} per fold; at least {MIN_PER_FOLD} per fold are "
+                        f"needed: {hint}")
+    if rarer < folds * MIN_EVENTS_PER_FOLD:
+        raise DataError(f"robustness_check: only {rarer} complete respondents have the rarer "
+                        f"value of {outcome!r}, {rarer / folds:.1f} per fold; at least "
+                        f"{MIN_EVENTS_PER_FOLD} per fold are needed: {hint}")
+    fold = np.empty(n, dtype=np.int64)
+    if prepared.groups is None:
+        splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(
+            np.zeros(n), y)
+    else:
+        psus = len(pd.unique(prepared.groups))
+        if psus < folds:
+            raise DataError(f"robustness_check: the design has {psus} PSUs among the complete "
+                            f"respondents, fewer than {folds} folds; folds keep PSUs whole: "
+                            f"use folds={max(2, psus)} at most")
+        splits = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(
+            np.zeros(n), y, prepared.groups)
+    for k, (_, test) in enumerate(splits):
+        fold[test] = k
+    for k in range(folds):
+        test = fold == k
+        events = int(y[test].sum())
+        if test.sum() < MIN_PER_FOLD or min(events, int(test.sum()) - events) < 1:
+            raise DataError(f"robustness_check: fold {k + 1} has {int(test.sum())} "
+                            f"respondents, {events} with {outcome!r} = 1; every fold needs "
+                            f"{MIN_PER_FOLD} respondents and both outcome values: {hint}")
+    return fold
+
+
+# --------------------------------------------------------------------------- models
+
+
+def _fit_logit(X: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Design-weighted ML logit (the IRLS of `surveykit.models.glm`, R's glm.fit)."""
+    return _irls(X, y, weights / weights.mean(), _Family("binomial")).beta
+
+
+def _fit_boosting(X: np.ndarray, y: np.ndarray, weights: np.ndarray, categorical: np.ndarray,
+                  seed: int, options: Mapping[str, Any]) -> HistGradientBoostingClassifier:
+    settings: dict[str, Any] = {"early_stopping": True, "random_state": seed}
+    settings.update(options)
+    model = HistGradientBoostingClassifier(
+        categorical_features=categorical if categorical.any() else None, **settings)
+    # Weights scaled to mean 1: boosting is then unaffected by the weights' total.
+    return model.fit(X, y.astype(np.int64), sample_weight=weights / weights.mean())
+
+
+@dataclass(frozen=True)
+class _Fold:
+    """Both models fitted on one fold's training respondents."""
+
+    logit_beta: np.ndarray
+    boosting: HistGradientBoostingClassifier
+
+    def predict(self, model: str, boosting_matrix: np.ndarray, logit_matrix: np.ndarray
+                ) -> np.ndarray:
+        if model == "logit":
+            return special.expit(logit_matrix @ self.logit_beta)
+        return self.boosting.predict_proba(boosting_matrix)[:, 1]
+
+
+def _cross_validate(prepared: _Prepared, fold: np.ndarray, seed: int, n_repeats: int,
+                    options: Mapping[str, Any]
+                    ) -> tuple[dict[str, np.ndarray], list[dict], dict[str, list[list[float]]]]:
+    """Out-of-fold predictions, per-fold metrics and permutation AUC drops of both models."""
+    rng = np.random.default_rng(seed)
+    predictions = {model: np.empty(len(prepared.y)) for model in MODELS}
+    fold_rows: list[dict] = []
+    drops = {model: [[] for _ in prepared.logit_blocks] for model in MODELS}
+    for k in range(int(fold.max()) + 1):
+        train, test = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+        fitted = _Fold(
+            _fit_logit(prepared.logit_matrix[train], prepared.y[train], prepared.weights[train]),
+            _fit_boosting(prepared.boosting_matrix[train], prepared.y[train],
+                          prepared.weights[train], prepared.categorical, seed, options))
+        y, w = prepared.y[test], prepared.weights[test]
+        boosting_matrix, logit_matrix = prepared.boosting_matrix[test], prepared.logit_matrix[test]
+        base = {}
+        for model in MODELS:
+            predictions[model][test] = fitted.predict(model, boosting_matrix, logit_matrix)
+            base[model] = weighted_auc(y, predictions[model][test], w)
+            fold_rows.append({"fold": k + 1, "model": model, "n": len(test),
+                              "weight": float(w.sum()), "auc": base[model],
+                              "brier": weighted_brier(y, predictions[model][test], w)})
+        for j, block in enumerate(prepared.logit_blocks):
+            for _ in range(n_repeats):
+                # One permutation for both models, so that their importances are paired.
+                order = rng.permutation(len(test))
+                boosting_shuffled = boosting_matrix.copy()
+                boosting_shuffled[:, j] = boosting_matrix[order, j]
+                logit_shuffled = logit_matrix.copy()
+                logit_shuffled[:, block] = logit_matrix[np.ix_(order, block)]
+                for model in MODELS:
+                    shuffled = fitted.predict(model, boosting_shuffled, logit_shuffled)
+                    drops[model][j].append(base[model] - weighted_auc(y, shuffled, w))
+    return predictions, fold_rows, drops
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass(frozen=True)
+class RobustnessResult:
+    """Cross-validated comparison of the design-weighted logit with gradient boosting.
+
+    Attributes
+    ----------
+    outcome, predictors
+        The 0/1 outcome and the predictors (main effects in the logit).
+    metrics
+        Indexed by ``model`` (``logit``, ``boosting``, ``difference`` = boosting − logit,
+        per fold) and ``metric`` (``auc``, ``brier``): ``pooled`` (on all out-of-fold
+        predictions together), ``mean``, ``sd`` (fold-to-fold spread, ddof 1), ``min``,
+        ``max`` over the folds. AUC and Brier score are weighted by the design weights.
+    importance
+        Indexed by ``model`` and ``predictor``: ``auc_drop`` (mean drop of the weighted AUC
+        in the test folds when the predictor is shuffled, over folds × repeats), ``sd`` and
+        ``rank`` (1 = most important), boosting first.
+    fold_metrics
+        One row per fold and model: ``n``, ``weight`` (sum of weights), ``auc``, ``brier``.
+    folds
+        Fold (1 … K) of every respondent of the design's data; ``<NA>`` for respondents
+        left out (missing values or zero weight).
+    verdict
+        One plain-English sentence: the AUC gain of boosting over the logit and whether it
+        exceeds the fold-to-fold spread of the gain.
+    finds_structure
+        Whether the mean AUC gain exceeds both its fold-to-fold SD and ``min_gain``.
+    n, n_dropped
+        Respondents used, and those left out for missing values.
+    grouped
+        Whether folds were formed from whole PSUs.
+    reliability
+        Cronbach's α per scale (:func:`scale_reliability`) if scales were given.
+    """
+
+    outcome: str
+    predictors: tuple[str, ...]
+    metrics: pd.DataFrame
+    importance: pd.DataFrame
+    fold_metrics: pd.DataFrame
+    folds: pd.Series
+    verdict: str
+    finds_structure: bool
+    n: int
+    n_dropped: int
+    n_folds: int
+    grouped: bool
+    seed: int
+    reliability: pd.DataFrame | None = None
+
+    @property
+    def auc_gain(self) -> float:
+        """Mean over folds of boosting's weighted AUC minus the logit's."""
+        return float(self.metrics.loc[("difference", "auc"), "mean"])
+
+    @property
+    def auc_gain_spread(self) -> float:
+        """Fold-to-fold SD of the AUC gain."""
+        return float(self.metrics.loc[("difference", "auc"), "sd"])
+
+
+def _summary(fold_metrics: pd.DataFrame, pooled: dict[tuple[str, str], float]
+             ) -> pd.DataFrame:
+    wide = fold_metrics.pivot(index="fold", columns="model", values=["auc", "brier"])
+    rows = []
+    for model in (*MODELS, "difference"):
+        for metric in ("auc", "brier"):
+            if model == "difference":
+                values = wide[(metric, "boosting")] - wide[(metric, "logit")]
+                total = pooled[("boosting", metric)] - pooled[("logit", metric)]
+            else:
+                values, total = wide[(metric, model)], pooled[(model, metric)]
+            rows.append({"model": model, "metric": metric, "pooled": total,
+                         "mean": values.mean(), "sd": values.std(ddof=1),
+                         "min": values.min(), "max": values.max()})
+    return pd.DataFrame(rows).set_index(["model", "metric"])
+
+
+def _verdict(metrics: pd.DataFrame, min_gain: float) -> tuple[str, bool]:
+    logit = metrics.loc[("logit", "auc"), "mean"]
+    boosting = metrics.loc[("boosting", "auc"), "mean"]
+    gain = metrics.loc[("difference", "auc"), "mean"]
+    spread = metrics.loc[("difference", "auc"), "sd"]
+    aucs = (f"its weighted out-of-fold AUC is {boosting:.3f} against {logit:.3f} for the "
+            f"logit, a gain of {gain:+.3f}")
+    if gain > spread and gain >= min_gain:
+        return (f"Gradient boosting finds structure the logit misses: {aucs}, larger than "
+                f"the fold-to-fold spread of the gain (SD {spread:.3f}), so interactions or "
+                "non-linear terms deserve a look.", True)
+    if gain > spread:
+        return (f"Gradient boosting finds only a small consistent gain over the logit: "
+                f"{aucs} (fold-to-fold SD {spread:.3f}), below the {min_gain:.3f} that "
+                "would matter, so the logit's main effects capture the structure.", False)
+    return (f"Gradient boosting finds no structure the logit misses: {aucs}, which does not "
+            f"exceed the fold-to-fold spread of the gain (SD {spread:.3f}).", False)
+
+
+# --------------------------------------------------------------------------- the check
+
+
+def robustness_check(design: SurveyDesign, outcome: str, predictors: Sequence[str],
+                     folds: int = 5, seed: int = DEFAULT_SEED, n_repeats: int = 5,
+                     min_gain: float = 0.01,
+                     boosting_options: Mapping[str, Any] | None = None,
+                     scales: Mapping[str, Sequence[str]] | None = None,
+                     item_data: pd.DataFrame | None = None,
+                     threads: int | None = 1) -> RobustnessResult:
+    """Cross-validate gradient boosting against the design-weighted logit.
+
+    Parameters
+    ----------
+    design
+        A `SurveyDesign` (its current weights are used; respondents with weight zero, as
+        outside a subset, are left out).
+    outcome
+        A 0/1 column (``willing_to_move``).
+    predictors
+        Columns; categorical ones (pandas categoricals, strings) enter the logit as
+        treatment dummies and boosting as native categorical features, numeric ones
+        linearly (logit) or by splits (boosting). Respondents missing any of them or the
+        outcome are left out of both models.
+    folds
+        Number of cross-validation folds K (stratified by the outcome; whole PSUs when the
+        design has clusters, so that no PSU is split between training and test).
+    seed
+        Seed of the folds, of boosting's validation split and of the permutations; equal
+        seeds give identical results.
+    n_repeats
+        Permutations per predictor and fold for the permutation importance.
+    min_gain
+        The AUC gain below which a consistent gain is called too small to matter.
+    boosting_options
+        Further ``HistGradientBoostingClassifier`` arguments (default: scikit-learn's, with
+        ``early_stopping=True`` so that boosting stops before it over-fits small samples).
+    scales, item_data
+        Optional multi-item scales ``{name: [items]}`` for :func:`scale_reliability`, with
+        the data holding the items (default: the design's data).
+    threads
+        OpenMP threads for boosting. The default 1 is fastest for survey-sized samples and
+        keeps the run fast on a busy machine (OpenMP threads that wait for a CPU slow
+        boosting down many times over); ``None`` uses every core, for very large samples.
+
+    Returns
+    -------
+    RobustnessResult
+        ``metrics``, ``importance``, ``fold_metrics``, ``folds`` and the ``verdict``.
+
+    Raises
+    ------
+    ConfigError
+        Unknown columns, or ``folds`` / ``n_repeats`` out of range.
+    DataError
+        A non-binary outcome, or too few respondents (or outcome events) per fold.
+    """
+    predictors = [predictors] if isinstance(predictors, str) else list(predictors)
+    if not predictors:
+        raise ConfigError("robustness_check: give at least one predictor")
+    if len(set(predictors)) < len(predictors) or outcome in predictors:
+        raise ConfigError(f"robustness_check: predictors {predictors} repeat a name or "
+                          f"contain the outcome {outcome!r}; list each predictor once")
+    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 2:
+        raise ConfigError(f"robustness_check: folds={folds!r}; use an integer of at least 2")
+    if isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer)) or \
+            n_repeats < 1:
+        raise ConfigError(f"robustness_check: n_repeats={n_repeats!r}; use an integer of at "
+                          "least 1")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(
+            threads, (int, np.integer)) or threads < 1):
+        raise ConfigError(f"robustness_check: threads={threads!r}; use a positive integer or "
+                          "None (every core)")
+    prepared = _prepare(design, outcome, predictors)
+    fold = _assign_folds(prepared, outcome, int(folds), int(seed))
+    with threadpool_limits(limits=threads, user_api="openmp"):
+        predictions, fold_rows, drops = _cross_validate(prepared, fold, int(seed),
+                                                        int(n_repeats), boosting_options or {})
+    fold_metrics = pd.DataFrame(fold_rows)
+    pooled = {}
+    for model in MODELS:
+        pooled[(model, "auc")] = weighted_auc(prepared.y, predictions[model], prepared.weights)
+        pooled[(model, "brier")] = weighted_brier(prepared.y, predictions[model],
+                                                  prepared.weights)
+    metrics = _summary(fold_metrics, pooled)
+    verdict, finds = _verdict(metrics, min_gain)
+    importance = _importance(drops, predictors)
+    assigned = pd.array(np.full(len(design.weights), pd.NA), dtype="Int64")
+    assigned[prepared.rows] = fold + 1
+    reliability = None
+    if scales:
+        reliability = scale_reliability(design.data if item_data is None else item_data,
+                                        scales)
+    return RobustnessResult(
+        outcome=outcome, predictors=tuple(predictors), metrics=metrics,
+        importance=importance, fold_metrics=fold_metrics,
+        folds=pd.Series(assigned, name="fold"), verdict=verdict, finds_structure=finds,
+        n=len(prepared.rows), n_dropped=int((np.asarray(design.weights) > 0).sum())
+        - len(prepared.rows), n_folds=int(folds), grouped=prepared.groups is not None,
+        seed=int(seed), reliability=reliability)
+
+
+def _importance(drops: dict[str, list[list[float]]], predictors: list[str]) -> pd.DataFrame:
+    rows = []
+    for model in ("boosting", "logit"):
+        values = [np.asarray(drops[model][j]) for j in range(len(predictors))]
+        means = np.array([v.mean() for v in values])
+        # Rank by importance, ties by the predictor's position: deterministic.
+        order = sorted(range(len(predictors)), key=lambda j: (-means[j], j))
+        for rank, j in enumerate(order, start=1):
+            rows.append({"model": model, "predictor": predictors[j], "auc_drop": means[j],
+                         "sd": values[j].std(ddof=1) if len(values[j]) > 1 else np.nan,
+                         "rank": rank})
+    return pd.DataFrame(rows).set_index(["model", "predictor"])

@@ -1,0 +1,215 @@
+"""The robustness appendix (surveykit.models.robustness): boosting against the logit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pingouin
+import pytest
+from conftest import EXAMPLE_CONFIG, EXAMPLE_SAV, ROOT
+from sklearn.metrics import roc_auc_score
+
+import surveykit as sk
+from surveykit.config import load_survey_config
+from surveykit.models.robustness import (
+    configured_scales,
+    robustness_check,
+    scale_reliability,
+    weighted_auc,
+    weighted_brier,
+)
+
+LEISURE = ["zuf_kultur", "zuf_freizeit", "zuf_sport", "zuf_gastro", "zuf_verein", "zuf_treff"]
+
+
+def _sample(n: int, seed: int, truth: str, psu_size: int = 0) -> sk.SurveyDesign:
+    """A weighted sample whose outcome is logistic-linear or has a strong interaction.
+
+    ``truth="linear"``: logit P(y) = −0.3 + 0.9·x + 0.6·[region B] − 0.5·[region C] + 0.4·z.
+    ``truth="interaction"``: the effect of x flips sign between regions and z enters as
+    |z| — the main-effects logit cannot represent either.
+    """
+    rng = np.random.default_rng(seed)
+    region = rng.choice(np.array(["A", "B", "C"]), n)
+    x, z = rng.normal(size=n), rng.normal(size=n)
+    if truth == "linear":
+        eta = -0.3 + 0.9 * x + 0.6 * (region == "B") - 0.5 * (region == "C") + 0.4 * z
+    else:
+        eta = np.where(region == "A", 2.5 * x, -2.5 * x) + 1.5 * (np.abs(z) - 0.8)
+    y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(np.int8)
+    frame = pd.DataFrame({"y": y, "x": x, "z": z, "region": pd.Categorical(region),
+                          "weight": rng.uniform(0.5, 3.0, n)})
+    if psu_size:
+        frame["psu"] = np.arange(n) // psu_size
+        frame["stratum"] = frame["psu"] % 4
+        return sk.SurveyDesign(frame, weights="weight", strata="stratum", ids="psu")
+    return sk.SurveyDesign(frame, weights="weight")
+
+
+@pytest.fixture(scope="module")
+def example():
+    config = load_survey_config(EXAMPLE_CONFIG, root=ROOT)
+    raw, codebook = sk.read_survey(EXAMPLE_SAV)
+    harmonised = sk.harmonise(raw, codebook, config)
+    design = sk.SurveyDesign(harmonised.data, weights="design_weight",
+                             strata="design_stratum")
+    return config, raw, harmonised, design
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def test_weighted_auc_by_hand_and_as_sklearn() -> None:
+    y = np.array([0, 0, 1, 1])
+    score = np.array([0.1, 0.4, 0.4, 0.8])
+    weights = np.array([1.0, 2.0, 3.0, 4.0])
+    # positive × negative pairs, w_i w_j each, a tie counting one half:
+    # (0.4 vs 0.1) 3·1 + (0.4 vs 0.4) ½·3·2 + (0.8 vs 0.1) 4·1 + (0.8 vs 0.4) 4·2 = 18 of 7·3
+    assert weighted_auc(y, score, weights) == pytest.approx(18 / 21, abs=1e-15)
+    assert weighted_auc(y, score, weights) == pytest.approx(
+        roc_auc_score(y, score, sample_weight=weights), abs=1e-15)
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 500)
+    score = np.round(rng.random(500), 2)  # many ties
+    weights = rng.uniform(0.2, 5, 500)
+    assert weighted_auc(y, score, weights) == pytest.approx(
+        roc_auc_score(y, score, sample_weight=weights), abs=1e-12)
+    # integer weights are frequency weights: the AUC of the replicated rows
+    counts = rng.integers(1, 4, 500)
+    assert weighted_auc(y, score, counts) == pytest.approx(
+        roc_auc_score(np.repeat(y, counts), np.repeat(score, counts)), abs=1e-12)
+    assert weighted_brier(np.array([0, 1]), np.array([0.2, 0.6]), np.array([1.0, 3.0])) == \
+        pytest.approx((0.04 + 3 * 0.16) / 4)
+    with pytest.raises(sk.DataError, match="both outcome values"):
+        weighted_auc(np.array([1, 1]), np.array([0.2, 0.3]))
+
+
+# --------------------------------------------------------------------------- the check
+
+
+def test_logistic_linear_truth_boosting_does_not_beat_the_logit() -> None:
+    result = robustness_check(_sample(3000, 1, "linear"), "y", ["x", "region", "z"],
+                              seed=11, n_repeats=2)
+    assert not result.finds_structure
+    assert result.auc_gain < max(result.auc_gain_spread, 0.01)
+    assert "finds no structure the logit misses" in result.verdict
+    logit_auc = result.metrics.loc[("logit", "auc"), "mean"]
+    assert 0.7 < logit_auc < 0.85
+    # the logit's permutation importance ranks the truth's strongest effect first
+    assert result.importance.loc["logit"].index[0] == "x"
+    assert list(result.importance.index.get_level_values("model").unique()) == \
+        ["boosting", "logit"]
+
+
+def test_interaction_and_non_linearity_are_found() -> None:
+    result = robustness_check(_sample(3000, 2, "interaction"), "y", ["x", "region", "z"],
+                              seed=11, n_repeats=2)
+    assert result.finds_structure
+    assert result.auc_gain > 0.1 > result.auc_gain_spread
+    assert result.metrics.loc[("difference", "brier"), "mean"] < 0  # boosting better
+    assert result.verdict.startswith("Gradient boosting finds structure the logit misses")
+    assert f"{result.auc_gain:+.3f}" in result.verdict
+    boosting = result.importance.loc["boosting", "auc_drop"]
+    logit = result.importance.loc["logit", "auc_drop"]
+    assert boosting["x"] > 0.1 and boosting["x"] > logit["x"] + 0.1
+
+
+def test_example_survey_logit_misses_nothing(example) -> None:
+    config, raw, _, design = example
+    predictors = config.spec["models"]["predictors"] + config.spec["models"]["controls"]
+    items = raw[LEISURE].where(raw[LEISURE] < 9)
+    result = robustness_check(design, "willing_to_move", predictors, n_repeats=2,
+                              scales={"leisure_satisfaction": LEISURE}, item_data=items)
+    assert not result.finds_structure
+    assert result.n + result.n_dropped == design.n
+    assert result.folds.notna().sum() == result.n
+    assert set(result.fold_metrics["fold"]) == {1, 2, 3, 4, 5}
+    assert result.reliability.loc["leisure_satisfaction", "n_complete"] > 2000
+
+
+def test_deterministic_with_the_seed() -> None:
+    design = _sample(1500, 4, "interaction")
+    first = robustness_check(design, "y", ["x", "region", "z"], seed=5, n_repeats=2)
+    again = robustness_check(design, "y", ["x", "region", "z"], seed=5, n_repeats=2)
+    pd.testing.assert_frame_equal(first.metrics, again.metrics)
+    pd.testing.assert_frame_equal(first.importance, again.importance)
+    pd.testing.assert_series_equal(first.folds, again.folds)
+    assert first.verdict == again.verdict
+    other = robustness_check(design, "y", ["x", "region", "z"], seed=6, n_repeats=2)
+    assert not first.folds.equals(other.folds)
+
+
+def test_folds_keep_every_psu_whole() -> None:
+    design = _sample(2400, 5, "linear", psu_size=16)  # 150 PSUs in 4 strata
+    result = robustness_check(design, "y", ["x", "region", "z"], seed=2, n_repeats=1)
+    assert result.grouped
+    folds_per_psu = pd.DataFrame({"psu": design.data["psu"], "fold": result.folds}) \
+        .groupby("psu")["fold"].nunique()
+    assert (folds_per_psu == 1).all()
+    assert set(result.folds.unique()) == {1, 2, 3, 4, 5}
+    # without clusters the folds are stratified by the outcome, not grouped
+    plain = robustness_check(_sample(2400, 5, "linear"), "y", ["x"], seed=2, n_repeats=1)
+    assert not plain.grouped
+    shares = plain.fold_metrics.loc[plain.fold_metrics["model"] == "logit", "n"]
+    assert shares.max() - shares.min() <= 1
+
+
+def test_zero_weight_respondents_are_left_out() -> None:
+    design = _sample(2000, 6, "linear")
+    subset = design.subset(design.data["region"] != "C")
+    result = robustness_check(subset, "y", ["x", "z"], seed=1, n_repeats=1)
+    assert result.n == subset.n
+    assert result.folds[design.data["region"] == "C"].isna().all()
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_clear_errors(example) -> None:
+    _, _, _, design = example
+    with pytest.raises(sk.DataError, match=r"'intent' is categorical.*willing_to_move"):
+        robustness_check(design, "intent", ["age_group"])
+    with pytest.raises(sk.DataError, match=r"'leisure_satisfaction' has the values .* recode"):
+        robustness_check(design, "leisure_satisfaction", ["age_group"])
+    with pytest.raises(sk.ConfigError, match=r"'agegroup' is not a column.*'age_group'"):
+        robustness_check(design, "willing_to_move", ["agegroup"])
+    with pytest.raises(sk.ConfigError, match="folds=1"):
+        robustness_check(design, "willing_to_move", ["age_group"], folds=1)
+    small = design.subset(np.arange(len(design.weights)) < 100)
+    with pytest.raises(sk.DataError, match=r"per fold.*at least 30 per fold.*fewer folds"):
+        robustness_check(small, "willing_to_move", ["age_group"])
+    rare = pd.DataFrame({"y": (np.arange(600) < 12).astype(int),
+                         "x": np.random.default_rng(0).normal(size=600)})
+    with pytest.raises(sk.DataError, match=r"rarer value of 'y'"):
+        robustness_check(sk.SurveyDesign(rare), "y", ["x"])
+    clustered = _sample(600, 8, "linear", psu_size=200)  # 3 PSUs
+    with pytest.raises(sk.DataError, match=r"3 PSUs.*folds=3 at most"):
+        robustness_check(clustered, "y", ["x"])
+
+
+# --------------------------------------------------------------------------- reliability
+
+
+def test_alpha_matches_pingouin_on_the_example_leisure_items(example) -> None:
+    config, raw, harmonised, _ = example
+    scales = configured_scales(config)
+    assert scales["leisure_satisfaction"] == LEISURE
+    items = raw[LEISURE].where(raw[LEISURE] < 9)  # 9 = "keine Angabe"
+    table = scale_reliability(items, {"leisure_satisfaction": LEISURE})
+    complete = items.dropna()
+    alpha, interval = pingouin.cronbach_alpha(data=complete)
+    row = table.loc["leisure_satisfaction"]
+    assert row["alpha"] == pytest.approx(alpha, abs=1e-12)
+    assert [row["ci_low"], row["ci_high"]] == list(interval)
+    assert row["n_complete"] == len(complete) and row["items"] == 6
+    # the same as the harmonise report (which reverses the items: α does not change)
+    reported = harmonised.report["concepts"]["leisure_satisfaction"]["reliability"]
+    assert row["alpha"] == pytest.approx(reported["cronbach_alpha"], abs=1e-12)
+    assert [row["ci_low"], row["ci_high"]] == reported["cronbach_alpha_ci95"]
+    pairwise = scale_reliability(items, {"leisure": LEISURE}, nan_policy="pairwise")
+    assert pairwise.loc["leisure", "alpha"] == pytest.approx(
+        pingouin.cronbach_alpha(data=items.dropna(how="all"))[0], abs=1e-12)
+    with pytest.raises(sk.ConfigError, match=r"'zuf_kultr'.*did you mean 'zuf_kultur'"):
+        scale_reliability(items, {"leisure": ["zuf_kultr", "zuf_sport"]})
+    with pytest.raises(sk.ConfigError, match="at least two"):
+        scale_reliability(items, {"leisure": ["zuf_sport"]})
