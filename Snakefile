@@ -12,6 +12,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/harmonise.smk"
 include: "workflow/rules/weight.smk"
+include: "workflow/rules/model.smk"
 
 
 rule all:

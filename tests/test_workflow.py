@@ -24,6 +24,9 @@ OUTPUTS = [
     "results/example/weights.parquet",
     "results/example/weighting/diagnostics.json",
     "results/example/weighting/margins.csv",
+    "results/example/models/models.json",
+    "results/example/tables/odds_ratios.csv",
+    "results/example/tables/ame.csv",
 ]
 
 

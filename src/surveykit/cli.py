@@ -1,5 +1,5 @@
 """The ``surveykit`` command line: ``inspect``, ``init``, ``synth`` and the steps
-``ingest``, ``harmonise``, ``weight``.
+``ingest``, ``harmonise``, ``weight``, ``model``.
 
 A `SurveyError` is printed as one message (file, variable, value, fix) without a traceback,
 and the command exits with status 1.
@@ -123,6 +123,15 @@ def _weight(args: argparse.Namespace) -> None:
                out / "weighting" / "margins.csv")
 
 
+def _model(args: argparse.Namespace) -> None:
+    from surveykit.steps import run_models
+
+    out = Path(args.out)
+    run_models(args.config, out / "harmonised.parquet", out / "harmonise" / "concepts.json",
+               out / "models" / "models.json", out / "tables" / "odds_ratios.csv",
+               out / "tables" / "ame.csv")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="surveykit",
@@ -179,6 +188,12 @@ def _parser() -> argparse.ArgumentParser:
     weight.add_argument("--out", required=True,
                         help="the survey's results directory (holds harmonised.parquet)")
     weight.set_defaults(handler=_weight)
+
+    model = commands.add_parser("model", help="fit the configured models (step)")
+    model.add_argument("config", help="config/surveys/<id>.yaml")
+    model.add_argument("--out", required=True,
+                       help="the survey's results directory (holds harmonised.parquet)")
+    model.set_defaults(handler=_model)
     return parser
 
 

@@ -20,7 +20,8 @@ from surveykit.io import Codebook
 from surveykit.outputs import output_set
 from surveykit.survey_weights import weight_survey
 
-__all__ = ["read_harmonised", "read_ingested", "run_harmonise", "run_ingest", "run_weight"]
+__all__ = ["read_harmonised", "read_ingested", "run_harmonise", "run_ingest", "run_models",
+           "run_weight"]
 
 
 def run_ingest(config_path: str | Path, data_out: str | Path, codebook_out: str | Path,
@@ -88,4 +89,21 @@ def run_weight(config_path: str | Path, harmonised_path: str | Path,
         out.write_with(weights_out, lambda p: result.weights.to_parquet(p, index=False))
         out.write_json(diagnostics_out, {"survey": config.id, **result.diagnostics})
         out.write_with(margins_out, lambda p: result.margins_table.round(10).to_csv(
+            p, index=False, lineterminator="\n"))
+
+
+def run_models(config_path: str | Path, harmonised_path: str | Path,
+               concepts_path: str | Path, models_out: str | Path, odds_ratios_out: str | Path,
+               effects_out: str | Path, root: str | Path | None = None) -> None:
+    """Fit the configured models; write their results and the odds-ratio and AME tables."""
+    from surveykit.survey_models import run_models as fit_models
+
+    config = load_survey_config(config_path, root=root)
+    data, concepts = read_harmonised(harmonised_path, concepts_path)
+    results, odds, effects = fit_models(data, concepts, config)
+    with output_set() as out:
+        out.write_json(models_out, results)
+        out.write_with(odds_ratios_out, lambda p: odds.round(10).to_csv(
+            p, index=False, lineterminator="\n"))
+        out.write_with(effects_out, lambda p: effects.round(10).to_csv(
             p, index=False, lineterminator="\n"))

@@ -81,6 +81,8 @@ def all_outputs():
             f"{RESULTS}/{survey_id}/weights.parquet",
             f"{RESULTS}/{survey_id}/weighting/diagnostics.json",
         ]
+        if SURVEYS[survey_id].spec.get("models"):
+            outputs.append(f"{RESULTS}/{survey_id}/models/models.json")
     return outputs
 
 

@@ -5,7 +5,6 @@ effects, and long tables of probabilities and effects with intervals."""
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -118,11 +117,7 @@ def model_contrasts(frame: ModelFrame, data: pd.DataFrame, variable: str
     predictor is contrasted with the model's own reference level (``C(x,
     contr.treatment("ref"))``), else with its first level."""
     values = data[variable]
-    reference = None
-    for term in frame.terms:
-        match = re.fullmatch(rf"C\({re.escape(variable)},\s*contr\.treatment\((.*)\)\)", term)
-        if match:
-            reference = match.group(1).strip().strip("'\"")
+    reference = frame.references.get(variable)
     if reference is None or not isinstance(values.dtype, pd.CategoricalDtype):
         yield from contrasts(data, variable)
         return

@@ -59,6 +59,7 @@ class ModelFrame:
     variables: list[str] = field(default_factory=list)
     spec: object = None
     aliases: dict[str, str] = field(default_factory=dict)
+    references: dict[str, str] = field(default_factory=dict)
 
     def matrix(self, data: pd.DataFrame) -> np.ndarray:
         """The model matrix of new rows (profiles, counterfactual data) with these columns."""
@@ -88,6 +89,11 @@ def _r_name(column: str) -> str:
         else:
             parts.append(part.strip("`"))
     return ":".join(parts)
+
+
+def _term_label(term: str) -> str:
+    """``C(age_group, contr.treatment('45-59'))`` → ``age_group`` (also inside interactions)."""
+    return re.sub(r"C\(\s*([\w.`]+)\s*(?:,(?:[^()]|\([^()]*\))*)?\)", r"\1", term)
 
 
 def _alias_columns(formula: str, columns: list[str]) -> tuple[str, dict[str, str]]:
@@ -227,7 +233,12 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
         terms = {t: [remap[i] for i in idx if i in remap] for t, idx in terms.items()}
         terms = {t: idx for t, idx in terms.items() if idx}
         columns = [columns[i] for i in keep]
-    terms = {("(Intercept)" if t == "1" else t): idx for t, idx in terms.items()}
+    references = {}
+    for term in terms:
+        for match in re.finditer(r"C\(\s*([\w.`]+)\s*,\s*contr\.treatment\((.*?)\)\s*\)",
+                                 term):
+            references[match.group(1).strip("`")] = match.group(2).strip().strip("'\"")
+    terms = {("(Intercept)" if t == "1" else _term_label(t)): idx for t, idx in terms.items()}
     def restore(text: str) -> str:
         for alias, name in aliases.items():
             text = text.replace(alias, name)
@@ -236,7 +247,8 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
     return ModelFrame(np.where(complete, y, 0.0), X, [restore(_r_name(c)) for c in columns],
                       {restore(t): idx for t, idx in terms.items()}, complete,
                       restore(lhs[0]), levels, [restore(v) for v in rhs_vars],
-                      matrix.model_spec, aliases)
+                      matrix.model_spec, aliases,
+                      {restore(k): v for k, v in references.items()})
 
 
 def formula_variables(data: pd.DataFrame, formula: str) -> list[str]:
