@@ -38,15 +38,14 @@ import io
 import json
 import os
 import pstats
-import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
+import harness
 import numpy as np
 import pandas as pd
 
@@ -123,34 +122,6 @@ def read_inputs(directory: Path) -> pd.DataFrame:
 # --------------------------------------------------------------------------- workers
 
 
-def _status_mb(field: str) -> float | None:
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith(f"{field}:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
-
-
-def _reset_peak_rss() -> bool:
-    """Reset the kernel's RSS high-water mark (Linux), so the peak covers only the work."""
-    try:
-        with open("/proc/self/clear_refs", "w") as clear_refs:
-            clear_refs.write("5")
-    except OSError:
-        return False
-    return True
-
-
-def _peak_rss_mb() -> float:
-    peak = _status_mb("VmHWM")
-    if peak is None:  # not Linux: the process's lifetime peak
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return peak
-
-
 def _blas_threads() -> str:
     """numpy's BLAS and its thread count (OpenBLAS threads slow down on a busy machine)."""
     try:
@@ -181,13 +152,13 @@ def worker(directory: Path, repeat: int, profile: bool) -> dict:
     respondents = read_inputs(directory)
     gc.collect()
     result: dict = {"surveykit_version": sk.__version__,
-                    "rss_loaded_mb": _status_mb("VmRSS") or _peak_rss_mb(),
+                    "rss_loaded_mb": harness.status_mb("VmRSS") or harness.peak_rss_mb(),
                     "blas": _blas_threads()}
     times, peaks = [], []
     for _ in range(repeat):
-        result["peak_reset"] = _reset_peak_rss()
+        result["peak_reset"] = harness.reset_peak_rss()
         run_times, table = _surveykit_run(sk, respondents)
-        peaks.append(_peak_rss_mb())
+        peaks.append(harness.peak_rss_mb())
         times.append(run_times)
         gc.collect()
     result["times"] = times
@@ -253,12 +224,6 @@ def run_r(directory: Path, repeat: int) -> dict:
 # --------------------------------------------------------------------------- report
 
 
-def _best(times: list[list[float]]) -> tuple[list[float], float]:
-    """Per-step minima and the best total over repeats."""
-    steps = [min(column) for column in zip(*times, strict=True)]
-    return steps, min(sum(run) for run in times)
-
-
 def report(args: argparse.Namespace, python: dict, r: dict | None) -> None:
     print(f"model benchmark  n = {args.n:,}  {STRATA} strata x {PSUS_PER_STRATUM} PSUs  "
           f"seed {SEED}")
@@ -271,7 +236,7 @@ def report(args: argparse.Namespace, python: dict, r: dict | None) -> None:
     row = "{:<36}{:>10}  {:>14}  {:>16}"
     print(row.format("", "time (s)", "peak RSS (MB)", "working (MB)"))
     if r is not None:
-        r_steps, r_total = _best(r["times"])
+        r_steps, r_total = harness.best(r["times"])
         heap_before, heap_peak = r["heap_mb"]
         print(f"R {r['r_version'].replace(' ', '.')}, survey {r['survey_version']} "
               f"(best of {len(r['times'])})")
@@ -280,7 +245,7 @@ def report(args: argparse.Namespace, python: dict, r: dict | None) -> None:
         print(row.format("  total", f"{r_total:.4f}",
                          f"{r.get('rss_peak_mb', float('nan')):.0f}",
                          f"{heap_peak - heap_before:.0f} (gc)"))
-    sk_steps, sk_total = _best(python["times"])
+    sk_steps, sk_total = harness.best(python["times"])
     print(f"surveykit {python['surveykit_version']} (best of {len(python['times'])})")
     for name, value in zip(("SurveyDesign", "logit", "summary"), sk_steps, strict=True):
         print(row.format(f"  {name}", f"{value:.4f}", "", ""))
@@ -314,27 +279,8 @@ def report(args: argparse.Namespace, python: dict, r: dict | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=1_000_000, help="respondents")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="runs of surveykit; the best counts (default 3)")
-    parser.add_argument("--r-repeat", type=int, default=1, help="runs of R (default 1)")
-    parser.add_argument("--no-r", action="store_true", help="skip R")
-    parser.add_argument("--profile", action="store_true",
-                        help="print a cProfile of one surveykit run")
-    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if min(args.n, args.repeat, args.r_repeat) < 1:
-        parser.error("--n, --repeat and --r-repeat must be at least 1")
-    if args.worker is not None:
-        print(json.dumps(worker(args.worker, args.repeat, args.profile)))
-        return
-    with tempfile.TemporaryDirectory(prefix="surveykit-bench-") as name:
-        directory = Path(name)
-        write_inputs(directory, generate(args.n))
-        python = run_python(directory, args.repeat, args.profile)
-        r = None if args.no_r else run_r(directory, args.r_repeat)
-    report(args, python, r)
+    harness.main(__doc__.split("\n")[0], worker, generate, write_inputs, run_python, run_r,
+                 report, argv)
 
 
 if __name__ == "__main__":
