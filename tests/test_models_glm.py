@@ -145,6 +145,16 @@ def test_missing_values_are_a_domain_and_reported(sample) -> None:
     np.testing.assert_allclose(model.bse, subset.bse, rtol=1e-10)
 
 
+def test_family_names_as_r_spells_them(sample) -> None:
+    design = _design(sample)
+    logit = design.logit(FORMULA)
+    np.testing.assert_array_equal(design.glm(FORMULA, family="quasibinomial").params,
+                                  logit.params)
+    linear = design.glm("age ~ commuter", family="gaussian")
+    np.testing.assert_array_equal(design.glm("age ~ commuter", family="linear").params,
+                                  linear.params)
+
+
 def test_model_errors_say_what_to_do(sample) -> None:
     design = _design(sample)
     with pytest.raises(sk.ConfigError, match=r"names 'agee'.*did you mean 'age'"):

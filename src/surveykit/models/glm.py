@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 __all__ = ["GLMResult", "fit_glm"]
 
 FAMILIES = ("binomial", "gaussian")
+#: Other names users (and R) give the same families.
+FAMILY_ALIASES = {"quasibinomial": "binomial", "logit": "binomial", "logistic": "binomial",
+                  "quasi-binomial": "binomial", "linear": "gaussian", "normal": "gaussian",
+                  "identity": "gaussian"}
 
 
 @dataclass(frozen=True)
@@ -235,6 +239,7 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "binomial") -> GLM
         ``"binomial"`` (logit link, quasi-binomial: R's ``quasibinomial()``) or
         ``"gaussian"`` (identity link).
     """
+    family = FAMILY_ALIASES.get(str(family).lower(), str(family).lower())
     if family not in FAMILIES:
         raise ConfigError(f"family {family!r} is not supported; use one of "
                           f"{', '.join(FAMILIES)}")
