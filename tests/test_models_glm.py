@@ -167,3 +167,31 @@ def test_model_errors_say_what_to_do(sample) -> None:
         design.glm("y ~ age", family="poisson")
     with pytest.raises(sk.ConfigError, match=r"needs an outcome"):
         design.logit("age + commuter")
+
+
+@pytest.mark.parametrize("formula", [
+    "y ~ age + group + commuter",
+    "y ~ age + C(group, contr.treatment('high')) + flag",
+    "y ~ age * group",          # interaction: built by formulaic itself
+    "y ~ I(age - 50) + group",  # transformation: built by formulaic itself
+])
+def test_large_model_matrices_equal_formulaics(formula: str) -> None:
+    """Above 20,000 rows plain formulas get their matrix built column by column; it must be
+    formulaic's matrix exactly (and the fallback must be taken where it would not be)."""
+    import formulaic
+
+    from surveykit.models.frame import model_frame
+
+    rng = np.random.default_rng(5)
+    n = 25_000
+    frame = pd.DataFrame({
+        "y": rng.integers(0, 2, n), "age": rng.uniform(18, 80, n),
+        "group": pd.Categorical(rng.choice(["low", "mid", "high"], n),
+                                categories=["low", "mid", "high"]),
+        "commuter": rng.integers(0, 2, n),
+        "flag": pd.array(rng.integers(0, 2, n), dtype="Int8"),
+    })
+    built = model_frame(frame, formula, "binary")
+    reference = formulaic.model_matrix(formula.split("~")[1], frame, output="numpy")
+    np.testing.assert_array_equal(built.X, np.asarray(reference, dtype=float))
+    assert len(built.names) == len(reference.model_spec.column_names)

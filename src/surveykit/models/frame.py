@@ -113,6 +113,70 @@ def _alias_columns(formula: str, columns: list[str]) -> tuple[str, dict[str, str
     return formula, aliases
 
 
+_DIRECT_MINIMUM = 20_000   # below this, formulaic's own matrix is fast enough
+_LEVEL_COLUMN = re.compile(r"(?:C\(\s*([\w.]+)\s*(?:,.*)?\)|([\w.]+))\[T\.(.*)\]")
+
+
+def _recipes(rows: pd.DataFrame, columns: list[str]) -> list[tuple] | None:
+    """How to build each formulaic column directly, or None if any is not a plain
+    intercept, numeric variable or treatment-coded level of a categorical variable."""
+    recipes: list[tuple] = []
+    for column in columns:
+        if column == "Intercept":
+            recipes.append(("one",))
+        elif column in rows.columns and pd.api.types.is_numeric_dtype(rows[column].dtype) \
+                and not isinstance(rows[column].dtype, pd.CategoricalDtype):
+            recipes.append(("value", column))
+        else:
+            match = _LEVEL_COLUMN.fullmatch(column)
+            name = (match.group(1) or match.group(2)) if match else None
+            if name is None or name not in rows.columns or \
+                    not isinstance(rows[name].dtype, pd.CategoricalDtype):
+                return None
+            labels = [str(c) for c in rows[name].cat.categories]
+            if match.group(3) not in labels:
+                return None
+            recipes.append(("level", name, labels.index(match.group(3))))
+    return recipes
+
+
+def _build(rows: pd.DataFrame, recipes: list[tuple]) -> np.ndarray:
+    """The model matrix from recipes, column-major, one vectorised pass per column."""
+    X = np.empty((len(rows), len(recipes)), order="F")
+    for j, recipe in enumerate(recipes):
+        if recipe[0] == "one":
+            X[:, j] = 1.0
+        elif recipe[0] == "value":
+            X[:, j] = rows[recipe[1]].to_numpy(dtype=float)
+        else:
+            X[:, j] = rows[recipe[1]].cat.codes.to_numpy() == recipe[2]
+    return X
+
+
+def _model_matrix(rhs: object, rows: pd.DataFrame) -> tuple[object, np.ndarray | None]:
+    """formulaic's model matrix (for its spec and column names) and, on large data, the
+    same matrix built directly.
+
+    formulaic stacks its columns row-major, which costs more than the fit itself on a
+    million rows. For formulas of plain numeric and categorical variables (categorical
+    dtype, so the levels do not depend on the rows seen) the spec is taken from a sample,
+    the full matrix is built column by column, and the sample's matrix must agree with
+    formulaic's exactly; anything else uses formulaic on all rows.
+    """
+    if len(rows) >= _DIRECT_MINIMUM:
+        sample = rows.iloc[:2000]
+        small = formulaic.model_matrix(rhs, sample, na_action="raise", output="numpy")
+        columns = list(small.model_spec.column_names)
+        recipes = _recipes(rows, columns)
+        expected = sum(len(rows[n].cat.categories) - 1 for n in rows.columns
+                       if isinstance(rows[n].dtype, pd.CategoricalDtype))
+        levels = sum(1 for r in recipes or [] if r[0] == "level")
+        if recipes is not None and levels == expected and \
+                np.array_equal(_build(sample, recipes), np.asarray(small, dtype=float)):
+            return small, _build(rows, recipes)
+    return formulaic.model_matrix(rhs, rows, na_action="raise", output="numpy"), None
+
+
 def _check_variables(data: pd.DataFrame, formula: str, variables: list[str]) -> None:
     for name in variables:
         if name not in data.columns:
@@ -214,15 +278,16 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
             if (counts == 0).any():
                 rows = rows.assign(**{name: column.cat.remove_unused_categories()})
     try:
-        matrix = formulaic.model_matrix(parsed.rhs, rows, na_action="raise", output="numpy")
+        matrix, direct = _model_matrix(parsed.rhs, rows)
     except Exception as error:
         raise ConfigError(f"model formula {formula!r} cannot be applied: {error}") from None
     columns = list(matrix.model_spec.column_names)
+    built = direct if direct is not None else np.asfortranarray(matrix, dtype=float)
     if everyone:
-        X = np.ascontiguousarray(matrix, dtype=float)
+        X = built
     else:
-        X = np.zeros((len(data), len(columns)))
-        X[complete] = np.asarray(matrix, dtype=float)
+        X = np.zeros((len(data), len(columns)), order="F")
+        X[complete] = built
     terms: dict[str, list[int]] = {}
     for term, indices in matrix.model_spec.term_indices.items():
         terms[str(term)] = list(indices)
