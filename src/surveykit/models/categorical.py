@@ -19,8 +19,8 @@ from surveykit.models.frame import ModelFrame, model_frame
 if TYPE_CHECKING:
     from surveykit.design import SurveyDesign
 
-__all__ = ["categorical_frame", "check_rank", "contrasts", "effect_table", "interval_table",
-           "model_contrasts", "set_level"]
+__all__ = ["CategoricalPredictions", "categorical_frame", "check_rank", "contrasts",
+           "effect_table", "interval_table", "model_contrasts", "set_level"]
 
 
 def contrasts(data: pd.DataFrame, variable: str):
@@ -157,3 +157,54 @@ def effect_table(rows: list[dict], df: float, level: float) -> pd.DataFrame:
     return table.set_index(["variable", "contrast", "outcome"])
 
 
+
+
+class CategoricalPredictions:
+    """Predictions and average marginal effects of a model with a categorical outcome.
+
+    A mix-in for results that know, for a model matrix X, the probability of every outcome
+    level and what their derivatives need (``_state(X) -> (P, aux)``), and the derivatives
+    of the probabilities with respect to the parameters (``_jacobian(X, aux, weights)``:
+    per row, or their weighted mean when ``weights`` are given).
+    """
+
+    def predict(self, profiles: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+        """Probability of every outcome level for each profile, with design-based intervals.
+
+        One row per profile and outcome level (column ``outcome``): ``estimate``, its
+        delta-method ``se`` and an interval built on the logit of the probability (t with
+        ``df_resid``), so it stays within (0, 1).
+        """
+        X = self.frame.matrix(profiles)
+        probability, aux = self._state(X)
+        gradient = self._jacobian(X, aux, None)
+        se = np.sqrt(np.einsum("mki,ij,mkj->mk", gradient, self.cov.to_numpy(), gradient))
+        quantile = stats.t.ppf(0.5 + level / 2, self.df_resid)
+        return interval_table(profiles, list(self.levels), probability, se, quantile)
+
+    def marginal_effects(self, variables: list[str] | None = None, level: float = 0.95
+                         ) -> pd.DataFrame:
+        """Average marginal effects on the probability of each outcome level, in percentage
+        points, design-weighted over the respondents in the model.
+
+        Categorical predictor: everyone moved from the reference level to each other level;
+        0/1 predictor: from 0 to 1; numeric predictor: the average derivative (per unit).
+        SEs by the delta method with the design-based covariance (t with ``df_resid``).
+        Effects on the K levels sum to zero.
+        """
+        data = self.design._data.loc[self.frame.used]
+        w = self.design.weights[self.frame.used]
+        covariance = self.cov.to_numpy()
+        rows = []
+        for variable in variables or self.frame.variables:
+            for label, high, low, step in model_contrasts(self.frame, data, variable):
+                x_high, x_low = self.frame.matrix(high), self.frame.matrix(low)
+                (p_high, a_high), (p_low, a_low) = self._state(x_high), self._state(x_low)
+                effect = np.average(p_high - p_low, axis=0, weights=w) / step
+                gradient = (self._jacobian(x_high, a_high, w)
+                            - self._jacobian(x_low, a_low, w)) / step
+                se = np.sqrt(np.einsum("ki,ij,kj->k", gradient, covariance, gradient))
+                rows += [{"variable": variable, "contrast": label, "outcome": outcome,
+                          "ame": 100 * effect[k], "se": 100 * se[k]}
+                         for k, outcome in enumerate(self.levels)]
+        return effect_table(rows, self.df_resid, level)

@@ -37,11 +37,9 @@ from surveykit.models.base import (
     model_degf,
 )
 from surveykit.models.categorical import (
+    CategoricalPredictions,
     categorical_frame,
     check_rank,
-    effect_table,
-    interval_table,
-    model_contrasts,
 )
 from surveykit.models.frame import ModelFrame, term_columns
 
@@ -140,7 +138,7 @@ def _warn_if_separated(frame: ModelFrame, X: np.ndarray, y: np.ndarray, P: np.nd
 
 
 @dataclass(frozen=True)
-class MultinomialResult(ModelResult):
+class MultinomialResult(CategoricalPredictions, ModelResult):
     """A design-based baseline-category logit; see :func:`fit_multinomial`."""
 
     levels: tuple = ()
@@ -198,40 +196,10 @@ class MultinomialResult(ModelResult):
         share = weights / weights.sum()
         return np.einsum("n,nke,np->kep", share, factor, X).reshape(len(self.levels), -1)
 
-    def _at(self, X: np.ndarray) -> np.ndarray:
-        return _probabilities(X, self._beta(), self._equation_index(), len(self.levels))
-
-    def predict(self, profiles: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-        """Probability of every outcome level for each profile, with design-based intervals
-        (delta method; built on the logit of the probability; t with ``df_resid``)."""
-        X = self.frame.matrix(profiles)
-        P = self._at(X)
-        gradient = self._jacobian(X, P, None)
-        se = np.sqrt(np.einsum("mki,ij,mkj->mk", gradient, self.cov.to_numpy(), gradient))
-        quantile = stats.t.ppf(0.5 + level / 2, self.df_resid)
-        return interval_table(profiles, list(self.levels), P, se, quantile)
-
-    def marginal_effects(self, variables: list[str] | None = None, level: float = 0.95
-                         ) -> pd.DataFrame:
-        """Average marginal effects on the probability of each outcome level, in percentage
-        points (reference → level, 0 → 1, or the derivative per unit), design-weighted over
-        the respondents in the model; delta-method SEs with the design-based covariance."""
-        data = self.design._data.loc[self.frame.used]
-        w = self.design.weights[self.frame.used]
-        covariance = self.cov.to_numpy()
-        rows = []
-        for variable in variables or self.frame.variables:
-            for label, high, low, step in model_contrasts(self.frame, data, variable):
-                x_high, x_low = self.frame.matrix(high), self.frame.matrix(low)
-                p_high, p_low = self._at(x_high), self._at(x_low)
-                effect = np.average(p_high - p_low, axis=0, weights=w) / step
-                gradient = (self._jacobian(x_high, p_high, w)
-                            - self._jacobian(x_low, p_low, w)) / step
-                se = np.sqrt(np.einsum("ki,ij,kj->k", gradient, covariance, gradient))
-                rows += [{"variable": variable, "contrast": label, "outcome": outcome,
-                          "ame": 100 * effect[k], "se": 100 * se[k]}
-                         for k, outcome in enumerate(self.levels)]
-        return effect_table(rows, self.df_resid, level)
+    def _state(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities of the outcome levels (they are all the Jacobian needs)."""
+        P = _probabilities(X, self._beta(), self._equation_index(), len(self.levels))
+        return P, P
 
 
 def fit_multinomial(design: SurveyDesign, formula: str, reference: object = None,

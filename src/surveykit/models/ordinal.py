@@ -32,11 +32,9 @@ from surveykit.errors import ConfigError, ConvergenceError
 from surveykit.models.base import ModelResult, model_covariance, model_degf, warn_if_separated
 from surveykit.models.binary import BinaryFit, Link, binary_glm
 from surveykit.models.categorical import (
+    CategoricalPredictions,
     categorical_frame,
     check_rank,
-    effect_table,
-    interval_table,
-    model_contrasts,
 )
 from surveykit.models.frame import term_columns
 from surveykit.models.optim import optim_hessian, vmmin
@@ -240,7 +238,7 @@ def _zeta_jacobian(density: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class OrdinalResult(ModelResult):
+class OrdinalResult(CategoricalPredictions, ModelResult):
     """A design-based proportional-odds model; see :func:`fit_ordinal`."""
 
     link: str = "logit"
@@ -267,50 +265,10 @@ class OrdinalResult(ModelResult):
         return np.column_stack([-(X.T @ (slope * share[:, None])).T,
                                 _zeta_jacobian(share @ density)])
 
-    def _at(self, X: np.ndarray):
+    def _state(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities of the outcome levels and the link densities at the cut-points."""
         beta, zeta = self.coefficients.to_numpy(), self.cutpoints.to_numpy()
         return _densities(Link(self.link), zeta, X @ beta)
-
-    def predict(self, profiles: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-        """Probability of every outcome level for each profile, with design-based intervals.
-
-        One row per profile and outcome level (column ``outcome``): ``estimate``, its
-        delta-method ``se`` and an interval built on the logit of the probability (t with
-        ``df_resid``), so it stays within (0, 1).
-        """
-        X = self.frame.matrix(profiles)
-        probability, density = self._at(X)
-        gradient = self._jacobian(X, density, None)
-        se = np.sqrt(np.einsum("mki,ij,mkj->mk", gradient, self.cov.to_numpy(), gradient))
-        quantile = stats.t.ppf(0.5 + level / 2, self.df_resid)
-        return interval_table(profiles, list(self.levels), probability, se, quantile)
-
-    def marginal_effects(self, variables: list[str] | None = None, level: float = 0.95
-                         ) -> pd.DataFrame:
-        """Average marginal effects on the probability of each outcome level, in percentage
-        points, design-weighted over the respondents in the model.
-
-        Categorical predictor: everyone moved from the reference level to each other level;
-        0/1 predictor: from 0 to 1; numeric predictor: the average derivative (per unit).
-        SEs by the delta method with the design-based covariance (t with ``df_resid``).
-        Effects on the K levels sum to zero.
-        """
-        data = self.design._data.loc[self.frame.used]
-        w = self.design.weights[self.frame.used]
-        covariance = self.cov.to_numpy()
-        rows = []
-        for variable in variables or self.frame.variables:
-            for label, high, low, step in model_contrasts(self.frame, data, variable):
-                x_high, x_low = self.frame.matrix(high), self.frame.matrix(low)
-                (p_high, d_high), (p_low, d_low) = self._at(x_high), self._at(x_low)
-                effect = np.average(p_high - p_low, axis=0, weights=w) / step
-                gradient = (self._jacobian(x_high, d_high, w)
-                            - self._jacobian(x_low, d_low, w)) / step
-                se = np.sqrt(np.einsum("ki,ij,kj->k", gradient, covariance, gradient))
-                rows += [{"variable": variable, "contrast": label, "outcome": outcome,
-                          "ame": 100 * effect[k], "se": 100 * se[k]}
-                         for k, outcome in enumerate(self.levels)]
-        return effect_table(rows, self.df_resid, level)
 
     def proportional_odds_test(self) -> pd.DataFrame:
         """Design-based Brant-type test of the proportional-odds assumption.
