@@ -195,3 +195,18 @@ def test_large_model_matrices_equal_formulaics(formula: str) -> None:
     reference = formulaic.model_matrix(formula.split("~")[1], frame, output="numpy")
     np.testing.assert_array_equal(built.X, np.asarray(reference, dtype=float))
     assert len(built.names) == len(reference.model_spec.column_names)
+
+
+def test_interval_levels_are_named_as_r_prints_them() -> None:
+    from surveykit.models.frame import level_name
+
+    assert level_name(pd.Interval(0, 25)) == "(0,25]"
+    assert level_name(pd.Interval(59.0, np.inf)) == "(59,Inf]"
+    assert level_name(pd.Interval(0.5, 1.5, closed="left")) == "[0.5,1.5)"
+    assert level_name("a, b") == "a, b"
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"y": rng.integers(0, 2, 400), "age": rng.uniform(0, 90, 400)})
+    frame["agecat"] = pd.cut(frame["age"], [0, 19, 39, 59, np.inf])
+    model = sk.SurveyDesign(frame).logit("y ~ agecat")
+    assert list(model.params.index) == ["(Intercept)", "agecat(19,39]", "agecat(39,59]",
+                                        "agecat(59,Inf]"]

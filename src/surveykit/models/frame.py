@@ -21,7 +21,7 @@ import pandas as pd
 from surveykit.config import did_you_mean
 from surveykit.errors import ConfigError
 
-__all__ = ["ModelFrame", "formula_variables", "model_frame", "term_columns"]
+__all__ = ["ModelFrame", "formula_variables", "level_name", "model_frame", "term_columns"]
 
 INTERCEPT = "(Intercept)"
 
@@ -77,6 +77,28 @@ class ModelFrame:
         return matrix
 
 
+_INTERVAL = re.compile(r"([\(\[])\s*([-+\w.]+)\s*,\s*([-+\w.]+)\s*([\)\]])")
+
+
+def level_name(level: object) -> str:
+    """A level as R prints it: pandas' interval ``(0.0, 25.0]`` becomes R's ``(0,25]``."""
+    text = str(level)
+    match = _INTERVAL.fullmatch(text)
+    if not match:
+        return text
+
+    def number(value: str) -> str:
+        try:
+            as_float = float(value)
+        except ValueError:
+            return value
+        if np.isinf(as_float):
+            return "Inf" if as_float > 0 else "-Inf"
+        return str(int(as_float)) if as_float.is_integer() and abs(as_float) < 1e15 else value
+
+    return f"{match.group(1)}{number(match.group(2))},{number(match.group(3))}{match.group(4)}"
+
+
 def _r_name(column: str) -> str:
     """formulaic's ``C(stype)[T.H]`` / ``stype[T.H]`` → R's ``stypeH``."""
     if column == "Intercept":
@@ -85,7 +107,7 @@ def _r_name(column: str) -> str:
     for part in column.split(":"):
         match = re.fullmatch(r"(?:C\((\w[\w.]*)(?:,.*)?\)|`?([^`\[]+)`?)\[(?:T\.)?(.*)\]", part)
         if match:
-            parts.append((match.group(1) or match.group(2)) + match.group(3))
+            parts.append((match.group(1) or match.group(2)) + level_name(match.group(3)))
         else:
             parts.append(part.strip("`"))
     return ":".join(parts)

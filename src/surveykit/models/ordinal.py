@@ -36,7 +36,7 @@ from surveykit.models.categorical import (
     categorical_frame,
     check_rank,
 )
-from surveykit.models.frame import term_columns
+from surveykit.models.frame import level_name, term_columns
 from surveykit.models.optim import optim_hessian, vmmin
 
 if TYPE_CHECKING:
@@ -413,7 +413,8 @@ def fit_ordinal(design: SurveyDesign, formula: str, link: str = "logit",
     fitted[used] = probability[np.arange(len(y)), y]
     warn_if_separated(frame, fitted, fit.beta, True, formula)
     levels_ = frame.outcome_levels
-    names = frame.names + [f"{a}|{b}" for a, b in itertools.pairwise(levels_)]
+    names = frame.names + [f"{level_name(a)}|{level_name(b)}"
+                           for a, b in itertools.pairwise(levels_)]
     scale = design.weights[design.weights != 0].mean() if replicate else w.mean()
     return OrdinalResult(
         kind="ordinal", params=pd.Series(estimate, index=names),
