@@ -9,11 +9,15 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["best", "main", "peak_rss_mb", "reset_peak_rss", "status_mb"]
+__all__ = ["best", "main", "peak_rss_mb", "reset_peak_rss", "run_r_script", "run_worker",
+           "status_mb"]
 
 
 def status_mb(field: str) -> float | None:
@@ -77,3 +81,37 @@ def main(description: str, worker: Callable[[Path, int, bool], dict],
         python = run_python(directory, args.repeat, args.profile)
         r = None if args.no_r else run_r(directory, args.r_repeat)
     report(args, python, r)
+
+
+def run_worker(script: str, directory: Path, repeat: int, profile: bool) -> dict:
+    """Run ``script --worker`` in a fresh Python process; its last output line is JSON."""
+    command = [sys.executable, script, "--worker", str(directory), "--repeat", str(repeat)]
+    if profile:
+        command.append("--profile")
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"the Python worker failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_r_script(arguments: list[str], directory: Path) -> tuple[list[str], float | None]:
+    """Run an R benchmark script (under ``/usr/bin/time -v`` when available).
+
+    Returns its output lines and the peak RSS in MB (``None`` without /usr/bin/time).
+    """
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        sys.exit("Rscript is not on PATH; install R with the survey package or pass --no-r")
+    command = [rscript, *arguments]
+    time_file = directory / "time.txt"
+    if Path("/usr/bin/time").exists():
+        command = ["/usr/bin/time", "-v", "-o", str(time_file), *command]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"R failed:\n{done.stderr}")
+    peak = None
+    if time_file.exists():
+        for line in time_file.read_text().splitlines():
+            if "Maximum resident set size" in line:
+                peak = int(line.rsplit(":", 1)[1]) / 1024
+    return done.stdout.splitlines(), peak

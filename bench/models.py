@@ -35,11 +35,8 @@ import argparse
 import cProfile
 import gc
 import io
-import json
 import os
 import pstats
-import shutil
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -182,29 +179,15 @@ def worker(directory: Path, repeat: int, profile: bool) -> dict:
 
 
 def run_python(directory: Path, repeat: int, profile: bool) -> dict:
-    command = [sys.executable, __file__, "--worker", str(directory), "--repeat", str(repeat)]
-    if profile:
-        command.append("--profile")
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        sys.exit(f"the Python worker failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return harness.run_worker(__file__, directory, repeat, profile)
 
 
 def run_r(directory: Path, repeat: int) -> dict:
     """Time R's svydesign + svyglm + summary; peak RSS via /usr/bin/time when available."""
-    rscript = shutil.which("Rscript")
-    if rscript is None:
-        sys.exit("Rscript is not on PATH; install R with the survey package or pass --no-r")
-    command = [rscript, str(BENCH_DIR / "models.R"), str(directory), str(repeat)]
-    time_file = directory / "time.txt"
-    if Path("/usr/bin/time").exists():
-        command = ["/usr/bin/time", "-v", "-o", str(time_file), *command]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        sys.exit(f"R failed:\n{done.stderr}")
+    lines, peak = harness.run_r_script(
+        [str(BENCH_DIR / "models.R"), str(directory), str(repeat)], directory)
     result: dict = {"times": [], "coef": {}}
-    for line in done.stdout.splitlines():
+    for line in lines:
         key, *values = line.split()
         if key == "time":
             result["times"].append([float(v) for v in values[1:]])
@@ -214,10 +197,8 @@ def run_r(directory: Path, repeat: int) -> dict:
             result[key] = [float(v) for v in values]
         else:
             result[key] = " ".join(values)
-    if time_file.exists():
-        for line in time_file.read_text().splitlines():
-            if "Maximum resident set size" in line:
-                result["rss_peak_mb"] = int(line.rsplit(":", 1)[1]) / 1024
+    if peak is not None:
+        result["rss_peak_mb"] = peak
     return result
 
 
