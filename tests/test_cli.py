@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from conftest import EXAMPLE_CSV, EXAMPLE_SAV, ROOT, sha256, write_changed_config
 
-from surveykit.config import load_survey_config, load_surveys_sheet
-from surveykit.io import read_spss
+from surveykit.data.config import load_survey_config, load_surveys_sheet
+from surveykit.data.io import read_spss
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:

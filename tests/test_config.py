@@ -8,13 +8,13 @@ import pytest
 import yaml
 from conftest import EXAMPLE_CONFIG, ROOT
 
-from surveykit.config import (
+from surveykit._core.errors import ConfigError
+from surveykit.data.config import (
     did_you_mean,
     load_survey_config,
     load_surveys_sheet,
     load_workflow_config,
 )
-from surveykit.errors import ConfigError
 
 
 def _write(tmp_path: Path, spec: dict) -> Path:

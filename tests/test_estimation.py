@@ -117,14 +117,14 @@ def test_bad_designs_say_what_to_do() -> None:
     with pytest.raises(sk.DataError, match=r"same PSU id occurs in more than one stratum.*"
                                            r"nest=True"):
         sk.SurveyDesign(frame, weights="w", strata="stratum", ids="psu")
-    with pytest.raises(sk.ConfigError, match=r"weights='wt' is not a column"):
+    with pytest.raises(sk.ArgumentError, match=r"weights='wt' is not a column"):
         sk.SurveyDesign(frame, weights="wt")
-    with pytest.raises(sk.ConfigError, match=r"ids='pus' is not a column.*did you mean 'psu'"):
+    with pytest.raises(sk.ArgumentError, match=r"ids='pus' is not a column.*did you mean 'psu'"):
         sk.SurveyDesign(frame, ids="pus")
-    with pytest.raises(sk.ConfigError, match=r"lonely_psu='drop' is not an option"):
+    with pytest.raises(sk.ArgumentError, match=r"lonely_psu='drop' is not an option"):
         sk.SurveyDesign(frame, lonely_psu="drop")
     design = sk.SurveyDesign(frame, weights="w")
-    with pytest.raises(sk.ConfigError, match=r"no variable 'yy'.*did you mean 'y'"):
+    with pytest.raises(sk.ArgumentError, match=r"no variable 'yy'.*did you mean 'y'"):
         design.mean("yy")
 
 
@@ -135,3 +135,21 @@ def test_missing_domain_values_are_left_out() -> None:
     assert list(by.index) == ["a", "b"]
     assert by["n"].tolist() == [3, 2]
     assert by.loc["a", "estimate"] == pytest.approx((1 + 8 + 12) / 5)
+
+
+def test_an_estimate_keeps_its_covariance_durably() -> None:
+    import pickle
+
+    frame = pd.DataFrame({"y": [1.0, 2.0, 4.0, 3.0, 5.0, 2.0], "g": list("aabbab"),
+                          "w": [1.0, 2.0, 1.0, 3.0, 1.0, 2.0]})
+    result = sk.SurveyDesign(frame, weights="w").mean("y", by="g")
+    assert isinstance(result, sk.Estimates) and isinstance(result, pd.DataFrame)
+    assert result.vcov.shape == (2, 2) and result.dof is None
+    np.testing.assert_allclose(np.sqrt(np.diag(result.vcov)), result["se"])
+    for kept in (result.copy(), pickle.loads(pickle.dumps(result))):
+        pd.testing.assert_frame_equal(kept.vcov, result.vcov)
+        pd.testing.assert_frame_equal(pd.DataFrame(kept), pd.DataFrame(result))
+    # Other rows are other estimates: a derived frame carries no covariance at all.
+    derived = [result.loc[["a"]], pd.concat([result, result]), result * 2]
+    assert all(type(other) is pd.DataFrame for other in derived)
+    assert not hasattr(result.loc[["a"]], "vcov")

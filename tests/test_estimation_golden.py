@@ -29,7 +29,7 @@ def test_linear_estimators_match_r(case) -> None:
                                                "ci_high": "ci_high"}, atol=1e-12)
     if "vcov" in result:
         vcov = result["vcov"]
-        ours = frame.attrs["vcov"]
+        ours = frame.vcov
         ours.index = [r_name(i) for i in ours.index]
         ours.columns = [r_name(i) for i in ours.columns]
         for i, row in enumerate(vcov["rownames"]):
@@ -45,7 +45,7 @@ def test_linear_estimators_match_r(case) -> None:
             t_frame = df_frame(args["variables"], deff=False, df="design")
             compare_frame(t_frame, result, case["id"], {"ci_low": "ci_low_t",
                                                          "ci_high": "ci_high_t"}, atol=1e-12)
-            assert t_frame.attrs["df"] == result["ci_df"]
+            assert t_frame.dof == result["ci_df"]
 
 
 LONELY_FAIL = [c for c in cases("mean", "total", "by_mean") if c["expect_error"]

@@ -10,11 +10,11 @@ import pytest
 import yaml
 from conftest import EXAMPLE_CONFIG, ROOT, write_changed_config
 
-from surveykit.config import load_survey_config
-from surveykit.errors import ConfigError, DataError
-from surveykit.harmonise import harmonise
-from surveykit.ingest import ingest
-from surveykit.io import read_survey
+from surveykit._core.errors import ConfigError, DataError
+from surveykit.data.config import load_survey_config
+from surveykit.data.harmonisation import harmonise
+from surveykit.data.ingestion import ingest
+from surveykit.data.io import read_survey
 
 
 @pytest.fixture(scope="module")

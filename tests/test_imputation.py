@@ -256,7 +256,7 @@ def test_auxiliary_variables_and_predictors(incomplete) -> None:
     pooled = fit_imputed(design, "y ~ age + score", m=2, seed=1,
                          variables=["y", "age", "score", "group"], predictors=["w"])
     assert set(pooled.imputed) == {"y", "score", "group"}
-    with pytest.raises(sk.ConfigError, match=r"'commuter' has .* missing values"):
+    with pytest.raises(sk.ArgumentError, match=r"'commuter' has .* missing values"):
         impute(incomplete, ["score", "y"], m=2, predictors=["commuter"])
 
 
@@ -300,20 +300,20 @@ def test_a_subpopulation_is_imputed_within_itself(incomplete) -> None:
 
 def test_clear_errors(incomplete) -> None:
     design = _design(incomplete)
-    with pytest.raises(sk.ConfigError, match="m >= 2"):
+    with pytest.raises(sk.ArgumentError, match="m >= 2"):
         fit_imputed(design, FORMULA, m=1)
-    with pytest.raises(sk.ConfigError, match="m >= 2"):
+    with pytest.raises(sk.ArgumentError, match="m >= 2"):
         impute(incomplete, ["score"], m=1)
     empty = incomplete.assign(score=np.nan)
     with pytest.raises(sk.DataError, match="'score' is missing for all 1500"):
         fit_imputed(_design(empty), FORMULA, m=2)
-    with pytest.raises(sk.ConfigError, match=r"names 'scores', which is not.*'score'"):
+    with pytest.raises(sk.ArgumentError, match=r"names 'scores', which is not.*'score'"):
         fit_imputed(design, "y ~ age + scores", m=2)
-    with pytest.raises(sk.ConfigError, match=r"not a column.*did you mean 'score'"):
+    with pytest.raises(sk.ArgumentError, match=r"not a column.*did you mean 'score'"):
         impute(incomplete, ["scor"], m=2)
-    with pytest.raises(sk.ConfigError, match="model='probit' is not supported"):
+    with pytest.raises(sk.ArgumentError, match="model='probit' is not supported"):
         fit_imputed(design, FORMULA, model="probit")
-    with pytest.raises(sk.ConfigError, match="needs an outcome"):
+    with pytest.raises(sk.ArgumentError, match="needs an outcome"):
         fit_imputed(design, "age + score")
-    with pytest.raises(sk.ConfigError, match="'score' has missing values but is not among"):
+    with pytest.raises(sk.ArgumentError, match="'score' has missing values but is not among"):
         fit_imputed(design, FORMULA, variables=["y", "group", "commuter"])

@@ -21,10 +21,10 @@ from conftest import EXAMPLE_CONFIG, ROOT
 from scipy import special
 
 import surveykit as sk
-from surveykit.config import load_survey_config
-from surveykit.example_files import synth_codebook
+from surveykit.data.config import load_survey_config
 from surveykit.models.imputation import fit_imputed
 from surveykit.synth import generate
+from surveykit.synth.example_files import synth_codebook
 
 pytestmark = pytest.mark.slow
 

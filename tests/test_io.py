@@ -11,8 +11,8 @@ import pyreadstat
 import pytest
 from conftest import EXAMPLE_CODEBOOK, EXAMPLE_CSV, EXAMPLE_SAV, sha256
 
-from surveykit.errors import ConfigError, DataError
-from surveykit.io import (
+from surveykit._core.errors import ConfigError, DataError
+from surveykit.data.io import (
     Codebook,
     Variable,
     read_codebook,

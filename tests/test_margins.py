@@ -10,11 +10,11 @@ import pytest
 from conftest import EXAMPLE_CONFIG, ROOT
 
 import surveykit as sk
-from surveykit.config import load_survey_config
-from surveykit.harmonise import harmonise
-from surveykit.io import read_survey
-from surveykit.margins import Margins, check_margins, read_margins
+from surveykit.data.config import load_survey_config
+from surveykit.data.harmonisation import harmonise
+from surveykit.data.io import read_survey
 from surveykit.weighting import diagnostics
+from surveykit.weighting.margins import Margins, check_margins, read_margins
 
 MARGINS_DIR = ROOT / "config" / "margins"
 EXAMPLE_MARGINS = [MARGINS_DIR / f"example_{name}.csv"

@@ -157,15 +157,15 @@ def test_family_names_as_r_spells_them(sample) -> None:
 
 def test_model_errors_say_what_to_do(sample) -> None:
     design = _design(sample)
-    with pytest.raises(sk.ConfigError, match=r"names 'agee'.*did you mean 'age'"):
+    with pytest.raises(sk.ArgumentError, match=r"names 'agee'.*did you mean 'age'"):
         design.logit("y ~ agee")
-    with pytest.raises(sk.ConfigError, match=r"binary outcome 'age' must be 0/1"):
+    with pytest.raises(sk.ArgumentError, match=r"binary outcome 'age' must be 0/1"):
         design.logit("age ~ commuter")
-    with pytest.raises(sk.ConfigError, match=r"collinear"):
+    with pytest.raises(sk.ArgumentError, match=r"collinear"):
         design.logit("y ~ commuter + I(2 * commuter)")
-    with pytest.raises(sk.ConfigError, match=r"family 'poisson' is not supported"):
+    with pytest.raises(sk.ArgumentError, match=r"family 'poisson' is not supported"):
         design.glm("y ~ age", family="poisson")
-    with pytest.raises(sk.ConfigError, match=r"needs an outcome"):
+    with pytest.raises(sk.ArgumentError, match=r"needs an outcome"):
         design.logit("age + commuter")
 
 

@@ -242,13 +242,13 @@ def test_separation_and_empty_cells_are_warned_about(sample) -> None:
 
 def test_errors_say_what_to_do(sample, monkeypatch) -> None:
     design = _survey(sample)
-    with pytest.raises(sk.ConfigError, match=r"reference level 'abraod'.*did you mean "
+    with pytest.raises(sk.ArgumentError, match=r"reference level 'abraod'.*did you mean "
                                               r"'abroad'"):
         design.multinomial_logit(FORMULA, reference="abraod")
     empty = sample.assign(dest=pd.Categorical(sample["dest"], categories=[*LEVELS, "other"]))
-    with pytest.raises(sk.ConfigError, match=r"\['other'\] have no respondents"):
+    with pytest.raises(sk.ArgumentError, match=r"\['other'\] have no respondents"):
         _survey(empty).multinomial_logit(FORMULA)
-    with pytest.raises(sk.ConfigError, match=r"collinear"):
+    with pytest.raises(sk.ArgumentError, match=r"collinear"):
         design.multinomial_logit("dest ~ commuter + I(2 * commuter)")
     monkeypatch.setattr(multinomial_module, "_newton",
                         partial(multinomial_module._newton, max_iter=1))

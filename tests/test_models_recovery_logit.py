@@ -20,10 +20,10 @@ import pytest
 from conftest import EXAMPLE_CONFIG, ROOT, write_changed_config
 
 import surveykit as sk
-from surveykit.config import load_survey_config
-from surveykit.example_files import synth_codebook
-from surveykit.survey_weights import weight_survey
+from surveykit.data.config import load_survey_config
+from surveykit.pipeline.weight import weight_survey
 from surveykit.synth import generate
+from surveykit.synth.example_files import synth_codebook
 
 pytestmark = pytest.mark.slow
 

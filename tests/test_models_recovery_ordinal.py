@@ -12,9 +12,9 @@ import pytest
 from conftest import EXAMPLE_CONFIG, ROOT
 
 import surveykit as sk
-from surveykit.config import load_survey_config
-from surveykit.example_files import synth_codebook
+from surveykit.data.config import load_survey_config
 from surveykit.synth import generate
+from surveykit.synth.example_files import synth_codebook
 
 N, SEED = 200_000, 20261121
 PREDICTORS = ("C(age_group, contr.treatment('45-59')) + C(qualification, "

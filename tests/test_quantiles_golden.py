@@ -20,7 +20,7 @@ def test_quantiles_match_svyquantile(case) -> None:
     design = build_design(case)
     frame = design.quantile(args["variable"], args["quantiles"], qrule=args["qrule"],
                             interval=args["interval_type"], level=1 - args["alpha"])
-    assert frame.attrs["df"] == result["ci_df"] == args["df"]
+    assert frame.dof == result["ci_df"] == args["df"]
     for column in ("estimate", "ci_low", "ci_high", "se"):
         for key, expected in result[column].items():
             assert_close(float(frame.loc[float(key), column]), expected,

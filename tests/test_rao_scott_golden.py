@@ -125,9 +125,9 @@ def test_bad_tables_are_refused() -> None:
         design.chisq("a", "b")
     with pytest.raises(sk.DataError, match=r"'c' has 1 level"):
         design.chisq("a", "c")
-    with pytest.raises(sk.ConfigError, match=r"statistic='lincom'"):
+    with pytest.raises(sk.ArgumentError, match=r"statistic='lincom'"):
         design.chisq("a", "b", statistic="lincom")
-    with pytest.raises(sk.ConfigError, match=r"both 'a'"):
+    with pytest.raises(sk.ArgumentError, match=r"both 'a'"):
         design.chisq("a", "a")
-    with pytest.raises(sk.ConfigError, match=r"did you mean 'b'"):
+    with pytest.raises(sk.ArgumentError, match=r"did you mean 'b'"):
         design.chisq("a", "B")

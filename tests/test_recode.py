@@ -9,8 +9,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from surveykit.io import Codebook, Variable, read_csv, write_csv
-from surveykit.recode import apply_bins, apply_map, reverse_code
+from surveykit.data.io import Codebook, Variable, read_csv, write_csv
+from surveykit.data.recode import apply_bins, apply_map, reverse_code
 
 codes = st.lists(st.one_of(st.integers(-9, 99).map(float), st.just(np.nan)), min_size=1,
                  max_size=60)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from golden_cases import GOLDEN_DIR, assert_close, dataset, golden
 
@@ -71,13 +72,33 @@ def test_replicate_design_keeps_the_estimators_and_domains() -> None:
 
 
 def test_bad_replicate_requests() -> None:
-    with pytest.raises(sk.ConfigError, match="JK1 is for unstratified designs"):
+    with pytest.raises(sk.ArgumentError, match="JK1 is for unstratified designs"):
         _strat().replicate("JK1")
-    with pytest.raises(sk.ConfigError, match="JKn needs a stratified design"):
+    with pytest.raises(sk.ArgumentError, match="JKn needs a stratified design"):
         _clus1().replicate("JKn")
-    with pytest.raises(sk.ConfigError, match="replicate type 'BRR' is not known"):
+    with pytest.raises(sk.ArgumentError, match="replicate type 'BRR' is not known"):
         _clus1().replicate("BRR")
-    with pytest.raises(sk.ConfigError, match="replicate weights already"):
+    with pytest.raises(sk.ArgumentError, match="replicate weights already"):
         _clus1().replicate("JK1").replicate("JK1")
-    with pytest.raises(sk.ConfigError, match="no linearisation variance"):
-        _clus1().replicate("JK1").covariance(np.ones((183, 1)))
+    with pytest.raises(sk.ArgumentError, match="no linearisation variance"):
+        _clus1().replicate("JK1").variance(np.ones((183, 1)))
+
+
+@pytest.mark.parametrize("missing", [np.nan, None, pd.NA])
+def test_a_missing_value_in_a_subset_mask_means_outside_in_both_kinds_of_design(missing
+                                                                               ) -> None:
+    design = _clus1()
+    replicate = design.replicate("JK1")
+    wanted = (design.data["stype"] == "E").to_numpy()
+    mask = pd.Series(np.where(wanted, True, missing), dtype=object)
+    mask.iloc[np.flatnonzero(wanted)[:3]] = missing  # three wanted rows become unknown
+    expected = wanted.copy()
+    expected[np.flatnonzero(wanted)[:3]] = False
+    for kind in (design, replicate):
+        subset = kind.subset(mask)
+        np.testing.assert_array_equal(subset.weights != 0, expected)
+        np.testing.assert_array_equal(kind.subset(expected).weights, subset.weights)
+    np.testing.assert_array_equal(
+        replicate.subset(mask).replicate_weights, replicate.subset(expected).replicate_weights)
+    with pytest.raises(sk.ArgumentError, match="one entry per respondent"):
+        design.subset(expected[:-1])

@@ -10,9 +10,8 @@ from conftest import EXAMPLE_CONFIG, EXAMPLE_SAV, ROOT
 from sklearn.metrics import roc_auc_score
 
 import surveykit as sk
-from surveykit.config import load_survey_config
+from surveykit.data.config import configured_scales, load_survey_config
 from surveykit.models.robustness import (
-    configured_scales,
     robustness_check,
     scale_reliability,
     weighted_auc,
@@ -171,9 +170,9 @@ def test_clear_errors(example) -> None:
         robustness_check(design, "intent", ["age_group"])
     with pytest.raises(sk.DataError, match=r"'leisure_satisfaction' has the values .* recode"):
         robustness_check(design, "leisure_satisfaction", ["age_group"])
-    with pytest.raises(sk.ConfigError, match=r"'agegroup' is not a column.*'age_group'"):
+    with pytest.raises(sk.ArgumentError, match=r"'agegroup' is not a column.*'age_group'"):
         robustness_check(design, "willing_to_move", ["agegroup"])
-    with pytest.raises(sk.ConfigError, match="folds=1"):
+    with pytest.raises(sk.ArgumentError, match="folds=1"):
         robustness_check(design, "willing_to_move", ["age_group"], folds=1)
     small = design.subset(np.arange(len(design.weights)) < 100)
     with pytest.raises(sk.DataError, match=r"per fold.*at least 30 per fold.*fewer folds"):
@@ -209,7 +208,7 @@ def test_alpha_matches_pingouin_on_the_example_leisure_items(example) -> None:
     pairwise = scale_reliability(items, {"leisure": LEISURE}, nan_policy="pairwise")
     assert pairwise.loc["leisure", "alpha"] == pytest.approx(
         pingouin.cronbach_alpha(data=items.dropna(how="all"))[0], abs=1e-12)
-    with pytest.raises(sk.ConfigError, match=r"'zuf_kultr'.*did you mean 'zuf_kultur'"):
+    with pytest.raises(sk.ArgumentError, match=r"'zuf_kultr'.*did you mean 'zuf_kultur'"):
         scale_reliability(items, {"leisure": ["zuf_kultr", "zuf_sport"]})
-    with pytest.raises(sk.ConfigError, match="at least two"):
+    with pytest.raises(sk.ArgumentError, match="at least two"):
         scale_reliability(items, {"leisure": ["zuf_sport"]})

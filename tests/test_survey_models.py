@@ -8,8 +8,9 @@ import pytest
 from conftest import EXAMPLE_CONFIG, ROOT, write_changed_config
 
 import surveykit as sk
-from surveykit.config import load_survey_config
-from surveykit.survey_models import model_formula, run_models
+from surveykit.data.config import load_survey_config
+from surveykit.pipeline.model import fit_models, model_formula, small_cells
+from surveykit.pipeline.weight import weight_survey
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,9 @@ def test_bad_reference_level_is_named(tmp_path: Path, harmonised) -> None:
 def test_all_configured_models_are_fitted(harmonised) -> None:
     data, concepts = harmonised
     config = load_survey_config(EXAMPLE_CONFIG, root=ROOT)
-    results, odds, effects = run_models(data, concepts, config)
+    design = weight_survey(data, concepts["design"], config).design
+    results, odds, effects = fit_models(design, data, concepts, config, seed=20261121,
+                                        min_cell_n=30)
     binary = results["binary"]
     names = {row["parameter"] for row in binary["coefficients"]}
     assert {"(Intercept)", "age_group18-29", "qualificationhigh", "commuter",
@@ -61,3 +64,12 @@ def test_all_configured_models_are_fitted(harmonised) -> None:
     assert 5 < young["ame"] < 35 and young["ci_low"] > 0
     leisure = results["robustness"]["scale_reliability"]["leisure_satisfaction"]
     assert 0.7 < leisure["cronbach_alpha"] < 0.9
+
+
+def test_small_outcome_cells_are_named(harmonised) -> None:
+    data, _ = harmonised
+    warnings = small_cells(data, "willing_to_move", ["age_group", "commuter"], 10_000)
+    # every cell of a 5-level and a numeric predictor: only age_group is tabulated
+    assert len(warnings) == 10
+    assert any("with age_group = '18-29' and willing_to_move = 1 " in w for w in warnings)
+    assert small_cells(data, "willing_to_move", ["age_group"], 1) == []

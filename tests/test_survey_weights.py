@@ -10,8 +10,9 @@ import pytest
 from conftest import EXAMPLE_CONFIG, ROOT, write_changed_config
 
 import surveykit as sk
-from surveykit.config import load_survey_config
-from surveykit.survey_weights import weight_survey
+from surveykit.data.config import load_survey_config
+from surveykit.pipeline.weight import read_weighted_design, weight_survey
+from surveykit.weighting.persist import write_adjustments
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +102,21 @@ def test_imputed_margin_values_do_not_leak_into_analyses(harmonised) -> None:
     assert design.data["qualification"].isna().sum() == data["qualification"].isna().sum() > 0
     shares = design.proportion("qualification")
     assert shares["n"].iloc[0] == data["qualification"].notna().sum()
+
+
+def test_later_steps_read_the_weighted_design_back_unchanged(tmp_path: Path, harmonised
+                                                              ) -> None:
+    """Weights and their variance adjustments written once give the same variances."""
+    data, roles = harmonised
+    config = load_survey_config(EXAMPLE_CONFIG, root=ROOT)
+    result = weight_survey(data, roles, config)
+    result.weights.to_parquet(tmp_path / "weights.parquet", index=False)
+    write_adjustments(result.design, tmp_path / "adjustments.npz")
+    again = read_weighted_design(data, {"design": roles}, config, tmp_path / "weights.parquet",
+                                 tmp_path / "adjustments.npz")
+    assert len(again.adjustments) == len(result.design.adjustments) > 0
+    expected = result.design.mean(["willing_to_move", "age_group"], by="commuter")
+    got = again.mean(["willing_to_move", "age_group"], by="commuter")
+    pd.testing.assert_frame_equal(pd.DataFrame(got), pd.DataFrame(expected), rtol=1e-12)
+    plain = again.with_weights(again.weights)  # same weights, no further adjustment
+    assert plain.adjustments == again.adjustments

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from surveykit.errors import ConfigError
+from surveykit._core.errors import ConfigError
 from surveykit.synth import SynthSurvey, generate, truth_markdown
 
 LEISURE = ["zuf_kultur", "zuf_freizeit", "zuf_sport", "zuf_gastro", "zuf_verein", "zuf_treff"]

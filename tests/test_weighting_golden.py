@@ -111,7 +111,7 @@ def test_estimates_on_adjusted_designs_match_r(case) -> None:
                          rtol=rtol, atol=0 if column == "estimate" else atol)
     if "vcov" in result:
         vcov = result["vcov"]
-        matrix = frame.attrs["vcov"]
+        matrix = frame.vcov
         matrix.index = [r_name(i) for i in matrix.index]
         matrix.columns = [r_name(i) for i in matrix.columns]
         largest_se = max(result["se"].values())
@@ -129,14 +129,14 @@ def test_estimates_on_adjusted_designs_match_r(case) -> None:
             for name, value in result[key].items():
                 assert_close(float(ours_t[name][column]), value,
                              f"{case['id']} {key}[{name}]", rtol=rtol, atol=atol)
-        assert t_frame.attrs["df"] == result["ci_df"]
+        assert t_frame.dof == result["ci_df"]
 
 
 def _replicate_available() -> bool:
     try:
         import golden_replicate  # noqa: F401
 
-        from surveykit.replicate import ReplicateDesign  # noqa: F401
+        from surveykit.design.replicate import ReplicateDesign  # noqa: F401
     except ImportError:
         return False
     return True

@@ -22,6 +22,7 @@ OUTPUTS = [
     "results/example/harmonise/concepts.json",
     "results/example/harmonise/report.json",
     "results/example/weights.parquet",
+    "results/example/weighting/adjustments.npz",
     "results/example/weighting/diagnostics.json",
     "results/example/weighting/margins.csv",
     "results/example/models/models.json",
@@ -63,6 +64,22 @@ def test_workflow_runs_and_reruns_identically(project: Path) -> None:
     pd.testing.assert_frame_equal(
         pd.read_parquet(project / "results/example/harmonised.parquet"), frame)
     assert sha256(raw) == before
+
+
+@pytest.mark.slow
+def test_the_small_ci_config_runs_the_whole_workflow(project: Path) -> None:
+    """`.test/` (snakemake-workflows convention): the workflow on an 844-respondent sample."""
+    done = snakemake(project, "--directory", ".test")
+    assert done.returncode == 0, done.stderr[-3000:]
+    small = project / ".test"
+    for name in OUTPUTS:
+        assert (small / name).is_file(), name
+    data = pd.read_parquet(small / "results/example/harmonised.parquet")
+    assert 800 <= len(data) < 900  # synth --n 800 gives 844 respondents
+    models = (small / "results/example/models/models.json").read_text(encoding="utf-8")
+    assert '"m": 5' in models  # the small config's own setting
+    # The model step names thin cells (min_cell_n from .test/config/config.yaml).
+    assert "below min_cell_n = 30" in done.stderr
 
 
 def _edit_config(project: Path, change) -> None:

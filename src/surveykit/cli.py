@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from surveykit.errors import ConfigError, SurveyError
+from surveykit._core.errors import ConfigError, SurveyError
 
 __all__ = ["exit_on_error", "main"]
 
@@ -37,8 +37,8 @@ def exit_on_error(prog: str = "surveykit", log: str | Path | None = None) -> Ite
 
 
 def _inspect(args: argparse.Namespace) -> None:
-    from surveykit.describe import codebook_summary, format_codebook
-    from surveykit.io import read_survey, write_codebook
+    from surveykit.data.describe import codebook_summary, format_codebook
+    from surveykit.data.io import read_survey, write_codebook
 
     data, codebook = read_survey(args.file, format=args.format, encoding=args.encoding,
                                  codebook=args.codebook)
@@ -54,10 +54,10 @@ def _inspect(args: argparse.Namespace) -> None:
 
 
 def _init(args: argparse.Namespace) -> None:
-    from surveykit.config import load_survey_config
-    from surveykit.io import detect_format, read_survey
-    from surveykit.outputs import output_set
-    from surveykit.skeleton import add_to_sheet, skeleton_yaml
+    from surveykit.data.config import load_survey_config
+    from surveykit.data.io import detect_format, read_survey
+    from surveykit.data.outputs import output_set
+    from surveykit.data.skeleton import add_to_sheet, skeleton_yaml
 
     target = Path(args.config_dir) / f"{args.id}.yaml"
     sheet = Path(args.sheet)
@@ -87,8 +87,8 @@ def _init(args: argparse.Namespace) -> None:
 
 
 def _synth(args: argparse.Namespace) -> None:
-    from surveykit.example_files import write_example
     from surveykit.synth import generate
+    from surveykit.synth.example_files import write_example
 
     survey = generate(n=args.n, seed=args.seed)
     written = write_example(survey, Path(args.out), Path(args.margins), stem=args.stem,
@@ -98,7 +98,7 @@ def _synth(args: argparse.Namespace) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> None:
-    from surveykit.steps import run_ingest
+    from surveykit.pipeline.ingest import run_ingest
 
     out = Path(args.out)
     run_ingest(args.config, out / "data.parquet", out / "codebook.json",
@@ -106,7 +106,7 @@ def _ingest(args: argparse.Namespace) -> None:
 
 
 def _harmonise(args: argparse.Namespace) -> None:
-    from surveykit.steps import run_harmonise
+    from surveykit.pipeline.harmonise import run_harmonise
 
     ingested, out = Path(args.ingested), Path(args.out)
     run_harmonise(args.config, ingested / "data.parquet", ingested / "codebook.json",
@@ -115,21 +115,22 @@ def _harmonise(args: argparse.Namespace) -> None:
 
 
 def _weight(args: argparse.Namespace) -> None:
-    from surveykit.steps import run_weight
+    from surveykit.pipeline.weight import run_weight
 
     out = Path(args.out)
     run_weight(args.config, out / "harmonised.parquet", out / "harmonise" / "concepts.json",
-               out / "weights.parquet", out / "weighting" / "diagnostics.json",
-               out / "weighting" / "margins.csv")
+               out / "weights.parquet", out / "weighting" / "adjustments.npz",
+               out / "weighting" / "diagnostics.json", out / "weighting" / "margins.csv")
 
 
 def _model(args: argparse.Namespace) -> None:
-    from surveykit.steps import run_models
+    from surveykit.pipeline.model import run_models
 
     out = Path(args.out)
     run_models(args.config, out / "harmonised.parquet", out / "harmonise" / "concepts.json",
+               out / "weights.parquet", out / "weighting" / "adjustments.npz",
                out / "models" / "models.json", out / "tables" / "odds_ratios.csv",
-               out / "tables" / "ame.csv")
+               out / "tables" / "ame.csv", workflow_config=args.workflow_config)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -192,7 +193,10 @@ def _parser() -> argparse.ArgumentParser:
     model = commands.add_parser("model", help="fit the configured models (step)")
     model.add_argument("config", help="config/surveys/<id>.yaml")
     model.add_argument("--out", required=True,
-                       help="the survey's results directory (holds harmonised.parquet)")
+                       help="the survey's results directory (holds harmonised.parquet and "
+                       "the weight step's files)")
+    model.add_argument("--workflow-config", default="config/config.yaml",
+                       help="workflow settings (seed, min_cell_n); default %(default)s")
     model.set_defaults(handler=_model)
     return parser
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from surveykit.config import load_survey_config, load_surveys_sheet
-from surveykit.errors import SurveyError
-from surveykit.io import default_codebook_path, detect_format
+from surveykit import SurveyError
+from surveykit.data.config import load_survey_config, load_surveys_sheet
+from surveykit.data.io import default_codebook_path, detect_format
 
 
 def _fail(error):

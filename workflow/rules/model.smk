@@ -4,7 +4,8 @@ rule model:
         config=survey_config,
         harmonised=rules.harmonise.output.harmonised,
         concepts=rules.harmonise.output.concepts,
-        margins=margins_files,
+        weights=rules.weight.output.weights,
+        adjustments=rules.weight.output.adjustments,
     output:
         models=f"{RESULTS}/{{survey}}/models/models.json",
         odds_ratios=report(
@@ -21,5 +22,8 @@ rule model:
         f"{RESULTS}/{{survey}}/logs/model.log",
     conda:
         "../../environment.yml"
+    params:
+        seed=config["seed"],
+        min_cell_n=config["min_cell_n"],
     script:
         "../scripts/model.py"

@@ -7,6 +7,7 @@ rule weight:
         margins=margins_files,
     output:
         weights=f"{RESULTS}/{{survey}}/weights.parquet",
+        adjustments=f"{RESULTS}/{{survey}}/weighting/adjustments.npz",
         diagnostics=f"{RESULTS}/{{survey}}/weighting/diagnostics.json",
         margins=report(
             f"{RESULTS}/{{survey}}/weighting/margins.csv",

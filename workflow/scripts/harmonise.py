@@ -1,7 +1,7 @@
-"""Snakemake script of rule harmonise: a thin wrapper around surveykit.steps.run_harmonise."""
+"""Snakemake script of rule harmonise: a thin wrapper around surveykit.pipeline.harmonise."""
 
 from surveykit.cli import exit_on_error
-from surveykit.steps import run_harmonise
+from surveykit.pipeline.harmonise import run_harmonise
 
 with exit_on_error("surveykit harmonise", log=snakemake.log[0]):
     run_harmonise(

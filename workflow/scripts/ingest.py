@@ -1,7 +1,7 @@
-"""Snakemake script of rule ingest: a thin wrapper around surveykit.steps.run_ingest."""
+"""Snakemake script of rule ingest: a thin wrapper around surveykit.pipeline.ingest."""
 
 from surveykit.cli import exit_on_error
-from surveykit.steps import run_ingest
+from surveykit.pipeline.ingest import run_ingest
 
 with exit_on_error("surveykit ingest", log=snakemake.log[0]):
     run_ingest(

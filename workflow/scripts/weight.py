@@ -1,7 +1,7 @@
-"""Snakemake script of rule weight: a thin wrapper around surveykit.steps.run_weight."""
+"""Snakemake script of rule weight: a thin wrapper around surveykit.pipeline.weight."""
 
 from surveykit.cli import exit_on_error
-from surveykit.steps import run_weight
+from surveykit.pipeline.weight import run_weight
 
 with exit_on_error("surveykit weight", log=snakemake.log[0]):
     run_weight(
@@ -9,6 +9,7 @@ with exit_on_error("surveykit weight", log=snakemake.log[0]):
         snakemake.input.harmonised,
         snakemake.input.concepts,
         snakemake.output.weights,
+        snakemake.output.adjustments,
         snakemake.output.diagnostics,
         snakemake.output.margins,
     )

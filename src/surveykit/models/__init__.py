@@ -1,5 +1,17 @@
-"""Design-based models of migration intent: logistic, linear, ordinal and multinomial logit,
-with marginal effects, Wald tests, multiple imputation and a robustness appendix."""
+"""The models layer: design-based models of migration intent.
+
+Job
+    Logistic and linear GLMs (R's ``svyglm``), proportional-odds (``svyolr``) and
+    multinomial logit; odds ratios, Wald tests per term, average marginal effects,
+    predictions; multiple imputation with Rubin's rules (`imputation`, `pooling`); the
+    robustness appendix (gradient boosting vs logit, scale reliability). Variances come from
+    the design (`SurveyDesign.statistic_covariance`); intervals from
+    `surveykit.estimation.intervals`.
+
+May import
+    `surveykit.design`, `surveykit.estimation` and `surveykit._core`. scikit-learn and
+    pingouin are imported inside the functions that need them.
+"""
 
 from surveykit.models.base import ModelResult, SeparationWarning, WaldTest
 from surveykit.models.frame import ModelFrame, model_frame

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from surveykit.errors import ConfigError
+from surveykit.estimation.intervals import critical_value
 from surveykit.models.frame import ModelFrame, term_columns
 
 if TYPE_CHECKING:
@@ -43,15 +43,13 @@ def model_covariance(design: SurveyDesign, influence: np.ndarray, used: np.ndarr
     ``svy.varcoef``. Replicate designs: ``refit`` re-estimates the parameters with each
     replicate's weights and the replicate spread gives the covariance (R's svrVar).
     """
-    from surveykit.replicate import ReplicateDesign
+    def recompute(matrix: np.ndarray) -> np.ndarray:
+        matrix = np.where(used[:, None], matrix, 0.0)  # respondents the model leaves out
+        return np.array([refit(matrix[:, r]) for r in range(matrix.shape[1])])
 
-    if isinstance(design, ReplicateDesign):
-        if refit is None or estimate is None:
-            raise ConfigError("this model cannot use replicate weights")
-        weights = np.where(used[:, None], design.replicate_weights, 0.0)
-        replicates = np.array([refit(weights[:, r]) for r in range(weights.shape[1])])
-        return design.replicate_variance(replicates, estimate)
-    return design.covariance(influence, present=used)
+    return design.statistic_covariance(
+        estimate if estimate is not None else np.zeros(influence.shape[1]), influence,
+        recompute if refit is not None and estimate is not None else None, present=used)
 
 
 @dataclass(frozen=True)
@@ -107,7 +105,7 @@ class ModelResult:
         """Coefficient table: estimate, se, t, p_value (t with ``df_resid``), ci_low, ci_high."""
         se = self.bse
         t = self.params / se
-        quantile = stats.t.ppf(0.5 + level / 2, self.df_resid)
+        quantile = critical_value(0.5 + level / 2, self.df_resid)
         return pd.DataFrame({
             "estimate": self.params,
             "se": se,

@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from surveykit.config import did_you_mean
-from surveykit.errors import ConfigError
+from surveykit._core.errors import ArgumentError
+from surveykit._core.messages import did_you_mean
+from surveykit.estimation.intervals import critical_value
 from surveykit.models.frame import ModelFrame, model_frame
 
 if TYPE_CHECKING:
@@ -67,14 +68,14 @@ def categorical_frame(design: SurveyDesign, formula: str, kind: str,
     data = design._data
     name = formula.split("~")[0].strip().strip("`")
     if name not in data.columns:
-        raise ConfigError(f"model formula {formula!r}: the outcome {name!r} is not a column of "
+        raise ArgumentError(f"model formula {formula!r}: the outcome {name!r} is not a column of "
                           f"the design's data{did_you_mean(name, map(str, data.columns))}")
     values = data[name]
     if levels is None and isinstance(values.dtype, pd.CategoricalDtype):
         levels = list(values.cat.categories)
     elif levels is None:
         if kind == "ordinal" and not pd.api.types.is_numeric_dtype(values):
-            raise ConfigError(
+            raise ArgumentError(
                 f"ordinal outcome {name!r} is text, so the order of its levels is unknown; "
                 "make it an ordered categorical (pd.Categorical(values, categories=[...], "
                 "ordered=True)) or pass levels=[...]")
@@ -86,10 +87,10 @@ def categorical_frame(design: SurveyDesign, formula: str, kind: str,
     unknown = values.notna().to_numpy() & (codes < 0)
     if unknown.any():
         row = int(np.flatnonzero(unknown)[0])
-        raise ConfigError(f"outcome {name!r} holds {values.iloc[row]!r} (row {row + 1}), "
+        raise ArgumentError(f"outcome {name!r} holds {values.iloc[row]!r} (row {row + 1}), "
                           f"which is not one of its levels {levels}")
     if kind == "ordinal" and len(levels) < 3:
-        raise ConfigError(f"ordinal outcome {name!r} has {len(levels)} levels {levels}; it "
+        raise ArgumentError(f"ordinal outcome {name!r} has {len(levels)} levels {levels}; it "
                           "needs at least three (use design.logit for two)")
     coded = data.assign(**{name: np.where(codes >= 0, codes, np.nan).astype(float)})
     frame = model_frame(coded, formula, "numeric", weights=design.weights,
@@ -97,7 +98,7 @@ def categorical_frame(design: SurveyDesign, formula: str, kind: str,
     counts = np.bincount(frame.y[frame.used].astype(np.int64), minlength=len(levels))
     if (counts == 0).any():
         empty = [levels[i] for i in np.flatnonzero(counts == 0)]
-        raise ConfigError(f"outcome {name!r}: the level(s) {empty} have no respondents in the "
+        raise ArgumentError(f"outcome {name!r}: the level(s) {empty} have no respondents in the "
                           "model; merge them with a neighbouring level or drop them")
     return dataclasses.replace(frame, outcome_levels=list(levels))
 
@@ -106,7 +107,7 @@ def check_rank(X: np.ndarray, formula: str, intercept: bool) -> None:
     """Refuse collinear predictors (``intercept``: X lacks the intercept column)."""
     matrix = np.column_stack([np.ones(len(X)), X]) if intercept else X
     if np.linalg.matrix_rank(matrix) < matrix.shape[1]:
-        raise ConfigError(f"model {formula!r}: the predictors are collinear (the model matrix "
+        raise ArgumentError(f"model {formula!r}: the predictors are collinear (the model matrix "
                           "has rank below its number of columns); drop a predictor or merge "
                           "levels")
 
@@ -149,7 +150,7 @@ def interval_table(rows: pd.DataFrame, outcome: list, estimate: np.ndarray, se: 
 def effect_table(rows: list[dict], df: float, level: float) -> pd.DataFrame:
     """AME rows (variable, contrast, outcome, ame, se) → table with t intervals, in pp."""
     table = pd.DataFrame(rows)
-    quantile = stats.t.ppf(0.5 + level / 2, df)
+    quantile = critical_value(0.5 + level / 2, df)
     table["ci_low"] = table["ame"] - quantile * table["se"]
     table["ci_high"] = table["ame"] + quantile * table["se"]
     table["p_value"] = 2 * stats.t.sf(np.abs(table["ame"] / table["se"]), df)
@@ -179,7 +180,7 @@ class CategoricalPredictions:
         probability, aux = self._state(X)
         gradient = self._jacobian(X, aux, None)
         se = np.sqrt(np.einsum("mki,ij,mkj->mk", gradient, self.cov.to_numpy(), gradient))
-        quantile = stats.t.ppf(0.5 + level / 2, self.df_resid)
+        quantile = critical_value(0.5 + level / 2, self.df_resid)
         return interval_table(profiles, list(self.levels), probability, se, quantile)
 
     def marginal_effects(self, variables: list[str] | None = None, level: float = 0.95

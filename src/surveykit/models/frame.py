@@ -18,8 +18,8 @@ import formulaic
 import numpy as np
 import pandas as pd
 
-from surveykit.config import did_you_mean
-from surveykit.errors import ConfigError
+from surveykit._core.errors import ArgumentError
+from surveykit._core.messages import did_you_mean
 
 __all__ = ["ModelFrame", "formula_variables", "level_name", "model_frame", "term_columns"]
 
@@ -67,7 +67,7 @@ class ModelFrame:
         try:
             built = self.spec.get_model_matrix(renamed, na_action="raise")
         except Exception as error:  # formulaic raises several exception types
-            raise ConfigError(f"cannot build the model matrix for these rows: {error}") \
+            raise ArgumentError(f"cannot build the model matrix for these rows: {error}") \
                 from None
         matrix = np.asarray(built, dtype=float)
         columns = list(built.model_spec.column_names)
@@ -202,7 +202,7 @@ def _model_matrix(rhs: object, rows: pd.DataFrame) -> tuple[object, np.ndarray |
 def _check_variables(data: pd.DataFrame, formula: str, variables: list[str]) -> None:
     for name in variables:
         if name not in data.columns:
-            raise ConfigError(
+            raise ArgumentError(
                 f"model formula {formula!r} names {name!r}, which is not a column of the "
                 f"design's data{did_you_mean(name, map(str, data.columns))}"
             )
@@ -215,21 +215,21 @@ def _outcome(values: pd.Series, kind: str, name: str, levels: list | None
     if kind == "numeric":
         numeric = pd.to_numeric(values, errors="coerce")
         if (numeric.isna() & values.notna()).any():
-            raise ConfigError(f"outcome {name!r} must be numeric for this model")
+            raise ArgumentError(f"outcome {name!r} must be numeric for this model")
         return numeric.fillna(0).to_numpy(float), present, None
     if kind == "binary":
         if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object or \
                 pd.api.types.is_string_dtype(values.dtype):
             cats = list(values.astype("category").cat.categories)
             if len(cats) != 2:
-                raise ConfigError(f"binary outcome {name!r} has levels {cats}; it needs "
+                raise ArgumentError(f"binary outcome {name!r} has levels {cats}; it needs "
                                   "exactly two (the model is for the second)")
             return (values == cats[1]).to_numpy(float), present, cats
         numeric = pd.to_numeric(values, errors="coerce").astype(float)
         bad = present & ~numeric.isin([0.0, 1.0]).to_numpy()
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise ConfigError(f"binary outcome {name!r} must be 0/1 (or two levels); row "
+            raise ArgumentError(f"binary outcome {name!r} must be 0/1 (or two levels); row "
                               f"{row + 1} holds {values.iloc[row]!r}")
         return numeric.fillna(0).to_numpy(float), present, None
     categories = levels
@@ -241,7 +241,7 @@ def _outcome(values: pd.Series, kind: str, name: str, levels: list | None
     codes = pd.Categorical(values, categories=categories).codes.astype(np.int64)
     present &= codes >= 0
     if len(categories) < 3 and kind == "ordinal":
-        raise ConfigError(f"ordinal outcome {name!r} needs at least three levels; use a "
+        raise ArgumentError(f"ordinal outcome {name!r} needs at least three levels; use a "
                           "binary logit for two")
     return np.where(codes >= 0, codes, 0).astype(float), present, list(categories)
 
@@ -267,7 +267,7 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
         Level order of a categorical outcome (default: the categorical's own order).
     """
     if "~" not in formula:
-        raise ConfigError(f"model formula {formula!r} needs an outcome: 'y ~ x1 + x2'")
+        raise ArgumentError(f"model formula {formula!r} needs an outcome: 'y ~ x1 + x2'")
     original = formula
     formula, aliases = _alias_columns(formula, [str(c) for c in data.columns])
     if aliases:
@@ -276,12 +276,12 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
         parsed = formulaic.Formula(formula)
         variables = sorted(parsed.required_variables, key=str)
     except Exception as error:  # formulaic raises many parser exception types
-        raise ConfigError(f"model formula {original!r} cannot be read: {error}") from None
+        raise ArgumentError(f"model formula {original!r} cannot be read: {error}") from None
     names = [str(v) for v in variables]
     _check_variables(data, formula, names)
     lhs = [str(v) for v in parsed.lhs.required_variables]
     if len(lhs) != 1:
-        raise ConfigError(f"model formula {formula!r} needs exactly one outcome variable")
+        raise ArgumentError(f"model formula {formula!r} needs exactly one outcome variable")
     y, present, levels = _outcome(data[lhs[0]], outcome, lhs[0], outcome_levels)
     rhs_vars = [n for n in names if n != lhs[0]]
     complete = present & data[rhs_vars].notna().all(axis=1).to_numpy() if rhs_vars \
@@ -289,7 +289,7 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
     if weights is not None:
         complete &= np.asarray(weights) != 0
     if not complete.any():
-        raise ConfigError(f"model formula {formula!r}: no respondent has all its variables")
+        raise ArgumentError(f"model formula {formula!r}: no respondent has all its variables")
     everyone = bool(complete.all())
     rows = data[rhs_vars] if everyone else data.loc[complete, rhs_vars]
     for name in rhs_vars:  # keep only levels that occur, as R's model.frame does
@@ -302,7 +302,7 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
     try:
         matrix, direct = _model_matrix(parsed.rhs, rows)
     except Exception as error:
-        raise ConfigError(f"model formula {formula!r} cannot be applied: {error}") from None
+        raise ArgumentError(f"model formula {formula!r} cannot be applied: {error}") from None
     columns = list(matrix.model_spec.column_names)
     built = direct if direct is not None else np.asfortranarray(matrix, dtype=float)
     if everyone:
@@ -341,14 +341,14 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
 def formula_variables(data: pd.DataFrame, formula: str) -> list[str]:
     """The data columns a formula uses: outcome first, then predictors as written."""
     if "~" not in formula:
-        raise ConfigError(f"model formula {formula!r} needs an outcome: 'y ~ x1 + x2'")
+        raise ArgumentError(f"model formula {formula!r} needs an outcome: 'y ~ x1 + x2'")
     aliased, aliases = _alias_columns(formula, [str(c) for c in data.columns])
     try:
         parsed = formulaic.Formula(aliased)
         lhs = [str(v) for v in parsed.lhs.required_variables]
         rhs = sorted((str(v) for v in parsed.rhs.required_variables), key=aliased.find)
     except Exception as error:  # formulaic raises many parser exception types
-        raise ConfigError(f"model formula {formula!r} cannot be read: {error}") from None
+        raise ArgumentError(f"model formula {formula!r} cannot be read: {error}") from None
     names = list(dict.fromkeys(aliases.get(name, name) for name in lhs + rhs))
     _check_variables(data, formula, names)
     return names
@@ -362,7 +362,7 @@ def term_columns(frame: ModelFrame, terms: str | list[str] | Mapping) -> list[in
         matches = [t for t in frame.terms if t == term or re.fullmatch(
             rf"C\({re.escape(term)}(,.*)?\)", t)]
         if not matches:
-            raise ConfigError(f"the model has no term {term!r}; its terms are "
+            raise ArgumentError(f"the model has no term {term!r}; its terms are "
                               f"{', '.join(frame.terms)}")
         for match in matches:
             indices += frame.terms[match]

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from surveykit.errors import ConfigError
+from surveykit._core.errors import ArgumentError
+from surveykit.estimation.intervals import critical_value
 from surveykit.models.base import ModelResult, model_covariance, model_degf, warn_if_separated
 from surveykit.models.categorical import model_contrasts
 from surveykit.models.frame import ModelFrame, model_frame
@@ -141,7 +142,7 @@ class GLMResult(ModelResult):
         beta = self.params.to_numpy()
         eta = matrix @ beta
         se = np.sqrt(np.einsum("ij,jk,ik->i", matrix, self.cov.to_numpy(), matrix))
-        quantile = stats.t.ppf(0.5 + level / 2, self.df_resid)
+        quantile = critical_value(0.5 + level / 2, self.df_resid)
         link = _Family(self.family).linkinv
         out = profiles.reset_index(drop=True).copy()
         out["estimate"] = link(eta)
@@ -179,7 +180,7 @@ class GLMResult(ModelResult):
                 rows.append({"variable": variable, "contrast": label,
                              "ame": scale * effect, "se": scale * se})
         table = pd.DataFrame(rows)
-        quantile = stats.t.ppf(0.5 + level / 2, self.df_resid)
+        quantile = critical_value(0.5 + level / 2, self.df_resid)
         table["ci_low"] = table["ame"] - quantile * table["se"]
         table["ci_high"] = table["ame"] + quantile * table["se"]
         table["p_value"] = 2 * stats.t.sf(np.abs(table["ame"] / table["se"]), self.df_resid)
@@ -241,7 +242,7 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "binomial") -> GLM
     """
     family = FAMILY_ALIASES.get(str(family).lower(), str(family).lower())
     if family not in FAMILIES:
-        raise ConfigError(f"family {family!r} is not supported; use one of "
+        raise ArgumentError(f"family {family!r} is not supported; use one of "
                           f"{', '.join(FAMILIES)}")
     kind = "binary" if family == "binomial" else "numeric"
     frame: ModelFrame = model_frame(design._data, formula, kind, weights=design.weights)
@@ -259,7 +260,7 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "binomial") -> GLM
     scale = np.sqrt(np.diag(fit.cross))
     if (scale == 0).any() or np.linalg.matrix_rank(fit.cross / np.outer(scale, scale),
                                                    tol=1e-10) < p:
-        raise ConfigError(f"model {formula!r}: the predictors are collinear (the model "
+        raise ArgumentError(f"model {formula!r}: the predictors are collinear (the model "
                           "matrix has rank below its number of columns); drop a predictor "
                           "or merge levels")
     beta = fit.beta

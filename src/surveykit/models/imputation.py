@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from surveykit.config import did_you_mean
-from surveykit.errors import ConfigError, DataError
+from surveykit._core.errors import ArgumentError, DataError
+from surveykit._core.messages import did_you_mean
 from surveykit.models.base import ModelResult
 from surveykit.models.frame import formula_variables
 from surveykit.models.pooling import PooledResult, pool
@@ -80,7 +80,7 @@ def _encode(series: pd.Series, name: str) -> _Variable:
         levels = sorted(series.dropna().unique().tolist(), key=str)
         values = pd.Categorical(series, categories=levels).codes.astype(float)
     else:
-        raise ConfigError(f"variable {name!r} has type {dtype}, which cannot be imputed; "
+        raise ArgumentError(f"variable {name!r} has type {dtype}, which cannot be imputed; "
                           "convert it to numbers or categories first")
     values[missing] = np.nan
     kind = "binary" if len(levels) == 2 else "categorical"
@@ -262,7 +262,7 @@ def _names(values: str | Sequence[str] | None) -> list[str]:
 def _check_columns(data: pd.DataFrame, names: list[str], what: str, where: str = "") -> None:
     for name in names:
         if name not in data.columns:
-            raise ConfigError(f"{what} {name!r}{where} is not a column of the data"
+            raise ArgumentError(f"{what} {name!r}{where} is not a column of the data"
                               f"{did_you_mean(str(name), map(str, data.columns))}")
 
 
@@ -309,21 +309,21 @@ def impute(data: pd.DataFrame, variables: Sequence[str], m: int = 20,
 
     Raises
     ------
-    ConfigError
+    ArgumentError
         ``m < 2``, an unknown column, an incomplete extra predictor.
     DataError
         A variable without any observed value.
     """
     if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 2:
-        raise ConfigError(f"multiple imputation needs m >= 2 imputations (got m={m!r}); "
+        raise ArgumentError(f"multiple imputation needs m >= 2 imputations (got m={m!r}); "
                           "use m=20 or more")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ConfigError(f"imputation seed must be a non-negative integer, got {seed!r}")
+        raise ArgumentError(f"imputation seed must be a non-negative integer, got {seed!r}")
     if iterations < 1 or donors < 1:
-        raise ConfigError("impute: iterations and donors must be at least 1")
+        raise ArgumentError("impute: iterations and donors must be at least 1")
     names = _names(variables)
     if not names:
-        raise ConfigError("impute: name at least one variable to impute")
+        raise ArgumentError("impute: name at least one variable to impute")
     _check_columns(data, names, "variable to impute")
     extra_names = [name for name in _names(predictors) if name not in names]
     _check_columns(data, extra_names, "imputation predictor")
@@ -337,7 +337,7 @@ def impute(data: pd.DataFrame, variables: Sequence[str], m: int = 20,
     for name in extra_names:
         variable = _encode(data[name], name)
         if variable.missing.any():
-            raise ConfigError(f"imputation predictor {name!r} has {variable.missing.sum()} "
+            raise ArgumentError(f"imputation predictor {name!r} has {variable.missing.sum()} "
                               "missing values; list it among the variables to impute")
         extras.append(_block(variable, variable.values))
     extra = np.hstack(extras) if extras else np.empty((len(data), 0))
@@ -402,7 +402,7 @@ def fit_imputed(design: SurveyDesign, formula: str, model: str = "logit", m: int
     PooledResult
     """
     if model not in MODELS:
-        raise ConfigError(f"model={model!r} is not supported; use one of {', '.join(MODELS)}")
+        raise ArgumentError(f"model={model!r} is not supported; use one of {', '.join(MODELS)}")
     data = design._data
     names = formula_variables(data, formula)
     chain = _names(variables) or names
@@ -411,7 +411,7 @@ def fit_imputed(design: SurveyDesign, formula: str, model: str = "logit", m: int
     strata, work = design.structure.strata[0][inside], data.loc[inside]
     left_out = [n for n in names if n not in chain and work[n].isna().any()]
     if left_out:
-        raise ConfigError(f"formula variable {left_out[0]!r} has missing values but is not "
+        raise ArgumentError(f"formula variable {left_out[0]!r} has missing values but is not "
                           "among the variables to impute; add it to variables=")
     extra = [n for n in names if n not in chain]
     if predictors is not None:

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from surveykit.config import did_you_mean
-from surveykit.errors import ConfigError, ConvergenceError
+from surveykit._core.errors import ArgumentError, ConvergenceError
+from surveykit._core.messages import did_you_mean
 from surveykit.models.base import (
     ModelResult,
     SeparationWarning,
@@ -237,7 +237,7 @@ def fit_multinomial(design: SurveyDesign, formula: str, reference: object = None
     if reference is None:
         reference = outcome_levels[0]
     if reference not in outcome_levels:
-        raise ConfigError(f"reference level {reference!r} is not a level of the outcome "
+        raise ArgumentError(f"reference level {reference!r} is not a level of the outcome "
                           f"{frame.outcome!r}; its levels are {outcome_levels}"
                           f"{did_you_mean(str(reference), map(str, outcome_levels))}")
     used = frame.used

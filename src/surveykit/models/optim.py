@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from surveykit.errors import ConvergenceError
+from surveykit._core.errors import ConvergenceError
 
 __all__ = ["optim_hessian", "vmmin"]
 

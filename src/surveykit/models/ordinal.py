@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, special, stats
 
-from surveykit.errors import ConfigError, ConvergenceError
+from surveykit._core.errors import ArgumentError, ConvergenceError
 from surveykit.models.base import ModelResult, model_covariance, model_degf, warn_if_separated
 from surveykit.models.binary import BinaryFit, Link, binary_glm
 from surveykit.models.categorical import (
@@ -341,7 +341,7 @@ def _equal_slopes(estimate: np.ndarray, covariance: np.ndarray, columns: list[in
         chisq = float(difference @ np.linalg.solve(contrast @ covariance @ contrast.T,
                                                    difference))
     except np.linalg.LinAlgError:
-        raise ConfigError("proportional_odds_test: the slopes of a term are not estimable at "
+        raise ArgumentError("proportional_odds_test: the slopes of a term are not estimable at "
                           "every split of the outcome; merge sparse outcome or predictor "
                           "levels") from None
     df = len(difference)
@@ -381,10 +381,8 @@ def fit_ordinal(design: SurveyDesign, formula: str, link: str = "logit",
     >>> m = design.ordinal_logit("intent ~ age_group + commuter")       # doctest: +SKIP
     >>> m.odds_ratios()                                                  # doctest: +SKIP
     """
-    from surveykit.replicate import ReplicateDesign
-
     if link not in LINKS:
-        raise ConfigError(f"link {link!r} is not supported; use 'logit' or 'probit'")
+        raise ArgumentError(f"link {link!r} is not supported; use 'logit' or 'probit'")
     distribution = Link(LINKS[link])
     frame = categorical_frame(design, formula, "ordinal", levels)
     used = frame.used
@@ -392,7 +390,7 @@ def fit_ordinal(design: SurveyDesign, formula: str, link: str = "logit",
     check_rank(X, formula, intercept=True)
     q, p = len(frame.outcome_levels) - 1, X.shape[1]
     lik = _Likelihood(X, y, w, distribution, q)
-    replicate = isinstance(design, ReplicateDesign)  # R's svrep method starts as polr
+    replicate = design.uses_replicates  # R's svrep method starts as polr
     fit = _maximise(lik, _start(X, y, w, q, distribution, "polr" if replicate else "svyolr"))
     theta = _theta(fit.zeta)
     inverse = np.linalg.pinv(optim_hessian(lik.gradient, np.concatenate([fit.beta, theta])),

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from surveykit.errors import ConfigError, DataError
+from surveykit._core.errors import ArgumentError, DataError
+from surveykit.estimation.intervals import critical_value
 from surveykit.models.base import ModelResult, WaldTest
 from surveykit.models.frame import term_columns
 
@@ -118,7 +119,7 @@ class PooledResult:
         """Pooled coefficients: estimate, se, t, df, p_value, ci_low, ci_high, fmi."""
         se = self.bse
         t = self.params / se
-        quantile = stats.t.ppf(0.5 + level / 2, self.df)
+        quantile = critical_value(0.5 + level / 2, self.df)
         return pd.DataFrame({"estimate": self.params, "se": se, "t": t, "df": self.df,
                              "p_value": 2 * stats.t.sf(np.abs(t), self.df),
                              "ci_low": self.params - quantile * se,
@@ -146,7 +147,7 @@ class PooledResult:
         if all(term in names for term in wanted) or not self.fits:
             unknown = [term for term in wanted if term not in names]
             if unknown:
-                raise ConfigError(f"no parameter {unknown[0]!r}; the parameters are "
+                raise ArgumentError(f"no parameter {unknown[0]!r}; the parameters are "
                                   f"{', '.join(names)}")
             columns = sorted(names.index(term) for term in wanted)
         else:  # a term's columns; a multinomial model has them once per equation
@@ -171,7 +172,7 @@ class PooledResult:
         imputations recover information); ``attrs`` hold each analysis's n.
         """
         if self.complete_case is None:
-            raise ConfigError("this pooled result has no complete-case fit; use fit_imputed")
+            raise ArgumentError("this pooled result has no complete-case fit; use fit_imputed")
         parts = {"mi": self.summary(level), "cc": self.complete_case.summary(level)}
         table = pd.concat([frame[["estimate", "se", "ci_low", "ci_high"]].add_prefix(f"{k}_")
                            for k, frame in parts.items()], axis=1)
@@ -195,7 +196,7 @@ def pool(estimates: Sequence[pd.Series], covariances: Sequence[pd.DataFrame],
     """
     m = len(estimates)
     if m < 2 or len(covariances) != m:
-        raise ConfigError("pooling needs at least two imputations, each with estimates and "
+        raise ArgumentError("pooling needs at least two imputations, each with estimates and "
                           "a covariance matrix")
     names = estimates[0].index
     for estimate in estimates[1:]:

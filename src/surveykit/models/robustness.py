@@ -12,7 +12,8 @@ shuffled in the test fold). If boosting does not beat the logit beyond the fold-
 spread, the logit's main effects miss nothing a flexible model could find.
 
 `scale_reliability` adds Cronbach's α (pingouin, with its confidence interval) for the
-multi-item scales of the survey (``configured_scales`` lists them from the survey config).
+multi-item scales of the survey (`surveykit.data.config.configured_scales` lists them
+from a survey config).
 
 The weights are the design's current analysis weights (design weights, or the raked ones
 for a raked design). Metrics are weighted estimates of population quantities: the weighted
@@ -36,21 +37,20 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import pingouin
 from scipy import special
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from threadpoolctl import threadpool_limits
 
-from surveykit.config import did_you_mean
-from surveykit.errors import ConfigError, DataError
+from surveykit._core.errors import ArgumentError, DataError
+from surveykit._core.messages import did_you_mean
+from surveykit._core.reliability import cronbach_alpha
 from surveykit.models.glm import _Family, _irls
 
 if TYPE_CHECKING:
-    from surveykit.config import SurveyConfig
     from surveykit.design import SurveyDesign
 
-__all__ = ["RobustnessResult", "configured_scales", "robustness_check", "scale_reliability",
+__all__ = ["RobustnessResult", "robustness_check", "scale_reliability",
            "weighted_auc", "weighted_brier"]
 
 MODELS = ("logit", "boosting")
@@ -96,7 +96,7 @@ def weighted_auc(y: np.ndarray, score: np.ndarray, weights: np.ndarray | None = 
     score = np.asarray(score, dtype=float)
     weights = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
     if not (len(y) == len(score) == len(weights)):
-        raise ConfigError("weighted_auc: y, score and weights must have the same length")
+        raise ArgumentError("weighted_auc: y, score and weights must have the same length")
     _, position = np.unique(score, return_inverse=True)
     positive = np.bincount(position, weights=weights * y)
     negative = np.bincount(position, weights=weights * (1.0 - y))
@@ -118,12 +118,6 @@ def weighted_brier(y: np.ndarray, probability: np.ndarray,
 # --------------------------------------------------------------------------- reliability
 
 
-def configured_scales(config: SurveyConfig) -> dict[str, list[str]]:
-    """The multi-item scales of a survey config: ``{concept: [items]}``, in config order."""
-    return {name: list(spec["items"]) for name, spec in config.concepts.items()
-            if spec.get("type") == "scale" and len(spec.get("items") or []) > 1}
-
-
 def scale_reliability(data: pd.DataFrame, scales: Mapping[str, Sequence[str]],
                       level: float = 0.95, nan_policy: str = "listwise") -> pd.DataFrame:
     """Cronbach's α of multi-item scales, with confidence intervals (pingouin).
@@ -134,7 +128,7 @@ def scale_reliability(data: pd.DataFrame, scales: Mapping[str, Sequence[str]],
         One row per respondent with the item columns, missing answers as NaN (clean codes
         such as 9 "keine Angabe" first; reversing all items of a scale does not change α).
     scales
-        ``{scale name: [item columns]}``, e.g. from :func:`configured_scales`.
+        ``{scale name: [item columns]}``, e.g. from `surveykit.data.config.configured_scales`.
     level
         Confidence level of the interval (pingouin's F-based interval, rounded by pingouin
         to three decimals).
@@ -158,17 +152,17 @@ def scale_reliability(data: pd.DataFrame, scales: Mapping[str, Sequence[str]],
     leisure_satisfaction      3        2301  0.712000   0.694    0.729
     """
     if nan_policy not in ("listwise", "pairwise"):
-        raise ConfigError(f"scale_reliability: nan_policy={nan_policy!r}; use 'listwise' or "
+        raise ArgumentError(f"scale_reliability: nan_policy={nan_policy!r}; use 'listwise' or "
                           "'pairwise'")
     rows = []
     for name, items in scales.items():
         items = [items] if isinstance(items, str) else list(items)
         if len(items) < 2:
-            raise ConfigError(f"scale_reliability: scale {name!r} has {len(items)} item(s); "
+            raise ArgumentError(f"scale_reliability: scale {name!r} has {len(items)} item(s); "
                               "Cronbach's alpha needs at least two")
         for item in items:
             if item not in data.columns:
-                raise ConfigError(f"scale_reliability: item {item!r} of scale {name!r} is not "
+                raise ArgumentError(f"scale_reliability: item {item!r} of scale {name!r} is not "
                                   f"a column{did_you_mean(item, map(str, data.columns))}")
         frame = pd.DataFrame({item: _numeric(data[item], f"item {item!r} of scale {name!r}")
                               for item in items})
@@ -177,12 +171,9 @@ def scale_reliability(data: pd.DataFrame, scales: Mapping[str, Sequence[str]],
             raise DataError(f"scale_reliability: only {complete} respondents answered every "
                             f"item of scale {name!r} ({len(items)} items); alpha needs more "
                             "complete answers than items")
-        # pingouin takes the n of its interval before dropping incomplete rows: drop first.
-        frame = frame.dropna(how="any" if nan_policy == "listwise" else "all")
-        alpha, interval = pingouin.cronbach_alpha(data=frame, nan_policy=nan_policy, ci=level)
+        alpha, (low, high) = cronbach_alpha(frame, nan_policy=nan_policy, level=level)
         rows.append({"scale": name, "items": len(items), "n_complete": complete,
-                     "alpha": float(alpha), "ci_low": float(interval[0]),
-                     "ci_high": float(interval[1])})
+                     "alpha": alpha, "ci_low": low, "ci_high": high})
     return pd.DataFrame(rows, columns=["scale", "items", "n_complete", "alpha", "ci_low",
                                        "ci_high"]).set_index("scale")
 
@@ -242,7 +233,7 @@ def _prepare(design: SurveyDesign, outcome: str, predictors: list[str]) -> _Prep
     data = design.data
     for name in [outcome, *predictors]:
         if name not in data.columns:
-            raise ConfigError(f"robustness_check: {name!r} is not a column of the design's "
+            raise ArgumentError(f"robustness_check: {name!r} is not a column of the design's "
                               f"data{did_you_mean(name, map(str, data.columns))}")
     y = _outcome(data, outcome)
     weights = np.asarray(design.weights, dtype=float)
@@ -539,26 +530,26 @@ def robustness_check(design: SurveyDesign, outcome: str, predictors: Sequence[st
 
     Raises
     ------
-    ConfigError
+    ArgumentError
         Unknown columns, or ``folds`` / ``n_repeats`` out of range.
     DataError
         A non-binary outcome, or too few respondents (or outcome events) per fold.
     """
     predictors = [predictors] if isinstance(predictors, str) else list(predictors)
     if not predictors:
-        raise ConfigError("robustness_check: give at least one predictor")
+        raise ArgumentError("robustness_check: give at least one predictor")
     if len(set(predictors)) < len(predictors) or outcome in predictors:
-        raise ConfigError(f"robustness_check: predictors {predictors} repeat a name or "
+        raise ArgumentError(f"robustness_check: predictors {predictors} repeat a name or "
                           f"contain the outcome {outcome!r}; list each predictor once")
     if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 2:
-        raise ConfigError(f"robustness_check: folds={folds!r}; use an integer of at least 2")
+        raise ArgumentError(f"robustness_check: folds={folds!r}; use an integer of at least 2")
     if isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer)) or \
             n_repeats < 1:
-        raise ConfigError(f"robustness_check: n_repeats={n_repeats!r}; use an integer of at "
+        raise ArgumentError(f"robustness_check: n_repeats={n_repeats!r}; use an integer of at "
                           "least 1")
     if threads is not None and (isinstance(threads, bool) or not isinstance(
             threads, (int, np.integer)) or threads < 1):
-        raise ConfigError(f"robustness_check: threads={threads!r}; use a positive integer or "
+        raise ArgumentError(f"robustness_check: threads={threads!r}; use a positive integer or "
                           "None (every core)")
     prepared = _prepare(design, outcome, predictors)
     fold = _assign_folds(prepared, outcome, int(folds), int(seed))

@@ -1,0 +1,263 @@
+"""Load and check the configuration: ``config/config.yaml``, ``config/surveys.tsv`` and one
+``config/surveys/<id>.yaml`` per survey.
+
+Every file is validated against a JSON Schema shipped in the package (the Snakefile validates
+with the same files), then cross-checked (a concept derived ``from`` a concept that does not
+exist, bins whose labels do not match their breaks …). Errors name the file, the key and the
+fix. Nothing read here is ever evaluated as code.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from surveykit._core.errors import ConfigError
+from surveykit._core.messages import did_you_mean
+from surveykit.data.schemas import validate
+
+__all__ = [
+    "SurveyConfig",
+    "configured_scales",
+    "load_survey_config",
+    "load_surveys_sheet",
+    "load_workflow_config",
+    "read_yaml",
+]
+
+
+def read_yaml(path: str | Path, what: str = "config file") -> Any:
+    """Parse a YAML file safely (``yaml.safe_load``: no tags, no code)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: {what} not found")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: {what} is not UTF-8 text; save it as UTF-8") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
+
+
+def text_in(value: Any, language: str = "de") -> str:
+    """A config text (string or ``{de:, en:}``) in ``language``, falling back to the other."""
+    if value is None:
+        return ""
+    if isinstance(value, Mapping):
+        return str(value.get(language) or next(iter(value.values()), ""))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class SurveyConfig:
+    """A validated survey configuration.
+
+    Attributes
+    ----------
+    id
+        Survey id (``results/<id>/``).
+    path
+        The YAML file it was read from (named in every message).
+    spec
+        The parsed, schema-valid document.
+    root
+        Directory that relative paths in the config are resolved against.
+    """
+
+    id: str
+    path: Path
+    spec: Mapping[str, Any]
+    root: Path
+
+    @property
+    def source(self) -> Mapping[str, Any]:
+        """The ``source`` section."""
+        return self.spec["source"]
+
+    @property
+    def source_path(self) -> Path:
+        """The raw data file, resolved against the project root."""
+        return self.resolve(self.source["path"])
+
+    @property
+    def codebook_path(self) -> Path | None:
+        """The CSV codebook, if one is configured."""
+        book = self.source.get("codebook")
+        return self.resolve(book) if book else None
+
+    @property
+    def concepts(self) -> Mapping[str, Mapping[str, Any]]:
+        """Canonical concepts, in config order."""
+        return self.spec["concepts"]
+
+    @property
+    def missing(self) -> Mapping[str, Any]:
+        """Extra missing codes per source variable."""
+        return self.spec.get("missing") or {}
+
+    @property
+    def design(self) -> Mapping[str, Any]:
+        """The ``design`` section (empty for a simple random sample)."""
+        return self.spec.get("design") or {}
+
+    def resolve(self, relative: str | Path) -> Path:
+        """A path from the config, relative to the project root unless absolute."""
+        candidate = Path(relative)
+        return candidate if candidate.is_absolute() else self.root / candidate
+
+    def concept_order(self) -> list[str]:
+        """Concepts sorted so that every concept comes after the one it is derived ``from``."""
+        ordered: list[str] = []
+        visiting: set[str] = set()
+
+        def visit(name: str, chain: tuple[str, ...]) -> None:
+            if name in ordered:
+                return
+            if name in visiting:
+                cycle = " → ".join((*chain, name))
+                raise ConfigError(
+                    f"{self.path}: concepts are derived from each other in a circle ({cycle}); "
+                    "derive one of them from a source variable instead"
+                )
+            visiting.add(name)
+            parent = self.concepts[name].get("from")
+            if parent:
+                visit(parent, (*chain, name))
+            visiting.discard(name)
+            ordered.append(name)
+
+        for name in self.concepts:
+            visit(name, ())
+        return ordered
+
+
+def _check_concepts(spec: Mapping[str, Any], path: Path) -> None:
+    """Cross-checks the schema cannot express."""
+    concepts = spec["concepts"]
+    for name, concept in concepts.items():
+        where = f"{path}: concepts.{name}"
+        parent = concept.get("from")
+        if parent is not None and parent not in concepts:
+            raise ConfigError(
+                f"{where}.from names the concept {parent!r}, which is not defined"
+                f"{did_you_mean(parent, concepts)}; define it under concepts or fix the name"
+            )
+        bins = concept.get("bins")
+        if bins and len(bins["labels"]) != len(bins["breaks"]) - 1:
+            raise ConfigError(
+                f"{where}.bins: {len(bins['breaks'])} breaks make {len(bins['breaks']) - 1} "
+                f"bins, but {len(bins['labels'])} labels are given; give one label per bin"
+            )
+        if bins:
+            for edge in bins["breaks"]:
+                if isinstance(edge, str) and edge.strip().lower().lstrip("+-.") not in ("inf",):
+                    raise ConfigError(
+                        f"{where}.bins.breaks: {edge!r} is not a number; use numbers, or "
+                        "'.inf' for an open upper end"
+                    )
+        reverse = concept.get("reverse")
+        if reverse and "valid_range" not in concept:
+            raise ConfigError(
+                f"{where}: reverse-coding needs valid_range: [low, high] (e.g. [1, 5]) to know "
+                "the ends of the scale"
+            )
+        if isinstance(reverse, list):
+            unknown = [item for item in reverse if item not in (concept.get("items") or [])]
+            if unknown:
+                raise ConfigError(
+                    f"{where}.reverse names {', '.join(map(repr, unknown))}, which are not "
+                    "among its items; list only items of this scale"
+                )
+        if concept["type"] == "binary" and "map" in concept:
+            bad = [k for k, v in concept["map"].items() if v not in (0, 1, True, False)]
+            if bad:
+                raise ConfigError(
+                    f"{where}.map: a binary concept maps to true/false (or 1/0), but "
+                    f"{bad[0]!r} maps to {concept['map'][bad[0]]!r}"
+                )
+        items = concept.get("items") or []
+        if concept.get("min_items", 1) > len(items) and items:
+            raise ConfigError(
+                f"{where}.min_items is {concept['min_items']} but the scale has only "
+                f"{len(items)} items; lower min_items"
+            )
+    references: list[tuple[str, str]] = [("groups", g) for g in spec.get("groups") or []]
+    references += [("indicators", g) for g in spec.get("indicators") or []]
+    models = spec.get("models") or {}
+    for key in ("outcome", "ordinal_outcome", "destination_outcome"):
+        if models.get(key):
+            references.append((f"models.{key}", models[key]))
+    for key in ("predictors", "controls"):
+        references += [(f"models.{key}", c) for c in models.get(key) or []]
+    for section, concept_name in references:
+        if concept_name not in concepts:
+            raise ConfigError(
+                f"{path}: {section} names the concept {concept_name!r}, which is not defined"
+                f"{did_you_mean(concept_name, concepts)}; define it under concepts or fix the name"
+            )
+
+
+def load_survey_config(path: str | Path, root: str | Path | None = None) -> SurveyConfig:
+    """Read, validate and cross-check one survey configuration.
+
+    Parameters
+    ----------
+    path
+        ``config/surveys/<id>.yaml``.
+    root
+        Project root that relative paths are resolved against; default: the current directory.
+    """
+    path = Path(path)
+    spec = read_yaml(path, "survey config")
+    if not isinstance(spec, dict):
+        raise ConfigError(
+            f"{path}: a survey config is a YAML mapping with keys id, source, concepts …; "
+            "see config/surveys/example.yaml"
+        )
+    validate(spec, "survey", str(path))
+    _check_concepts(spec, path)
+    config = SurveyConfig(id=spec["id"], path=path, spec=spec, root=Path(root or Path.cwd()))
+    config.concept_order()
+    return config
+
+
+def load_surveys_sheet(path: str | Path) -> list[dict[str, str]]:
+    """Read ``config/surveys.tsv``: one row per survey with ``survey_id`` and ``config``."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: survey sheet not found; create it with a header "
+                          "'survey_id<TAB>config' (surveykit init adds rows)")
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [
+            {k: (v or "").strip() for k, v in row.items() if k is not None}
+            for row in csv.DictReader(handle, delimiter="\t")
+        ]
+    validate(rows, "surveys", str(path))
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=2):
+        if row["survey_id"] in seen:
+            raise ConfigError(f"{path}, line {number}: survey_id {row['survey_id']!r} occurs "
+                              "twice; every survey needs its own id")
+        seen.add(row["survey_id"])
+    return rows
+
+
+def load_workflow_config(path: str | Path) -> dict[str, Any]:
+    """Read and validate ``config/config.yaml`` (workflow-wide settings)."""
+    spec = read_yaml(path, "workflow config") or {}
+    validate(spec, "config", str(path))
+    return spec
+
+
+def configured_scales(config: SurveyConfig) -> dict[str, list[str]]:
+    """The multi-item scales of a survey config: ``{concept: [items]}``, in config order."""
+    return {name: list(spec["items"]) for name, spec in config.concepts.items()
+            if spec.get("type") == "scale" and len(spec.get("items") or []) > 1}

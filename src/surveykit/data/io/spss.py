@@ -1,0 +1,148 @@
+"""Read and write SPSS files (``.sav``, ``.zsav``, ``.por``) through pyreadstat.
+
+User-missing codes are read as the codes themselves (``user_missing=True``), not as NaN, so
+that the ingest report can say which codes were treated as missing and why; the harmonise
+step turns them into missing values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+
+from surveykit._core.errors import DataError
+from surveykit.data.io.codebook import Codebook, Variable
+
+__all__ = ["SPSS_FORMATS", "read_spss", "write_sav"]
+
+SPSS_FORMATS = ("sav", "zsav", "por")
+
+
+def _codebook_from_meta(meta: pyreadstat.metadata_container, source: str) -> Codebook:
+    """Translate pyreadstat's metadata into a `Codebook`."""
+    labels = meta.column_names_to_labels or {}
+    value_labels = meta.variable_value_labels or {}
+    measures = meta.variable_measure or {}
+    formats = meta.original_variable_types or {}
+    types = meta.readstat_variable_types or {}
+    missing_ranges = meta.missing_ranges or {}
+    variables = []
+    for name in meta.column_names:
+        discrete, ranges = [], []
+        for entry in missing_ranges.get(name, []):
+            low, high = entry["lo"], entry["hi"]
+            if low == high:
+                discrete.append(low)
+            else:
+                ranges.append((low, high))
+        variables.append(
+            Variable(
+                name=name,
+                label=labels.get(name) or "",
+                type="string" if types.get(name) == "string" else "numeric",
+                measure=measures.get(name) if measures.get(name) in (
+                    "nominal", "ordinal", "scale") else "unknown",
+                value_labels=value_labels.get(name, {}),
+                missing_values=tuple(discrete),
+                missing_ranges=tuple(ranges),
+                format=formats.get(name),
+            )
+        )
+    return Codebook(
+        tuple(variables),
+        source=source,
+        file_label=meta.file_label or "",
+        encoding=meta.file_encoding,
+    )
+
+
+def read_spss(path: str | Path, encoding: str | None = None) -> tuple[pd.DataFrame, Codebook]:
+    """Read an SPSS file with its whole dictionary.
+
+    Parameters
+    ----------
+    path
+        A ``.sav``, ``.zsav`` or ``.por`` file.
+    encoding
+        Character encoding for ``.sav``/``.zsav`` files that do not declare theirs correctly
+        (old files written by SPSS < 16 are often ``"cp1252"``); ``None`` uses the file's own.
+
+    Returns
+    -------
+    data, codebook
+        The data with user-missing codes kept as codes, and the file's codebook.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, not an SPSS file, truncated or corrupt.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in SPSS_FORMATS:
+        raise DataError(
+            f"{path}: '.{suffix}' is not an SPSS file; surveykit reads .sav, .zsav and .por "
+            "(or .csv with a codebook: set source.format: csv)"
+        )
+    if not path.is_file():
+        raise DataError(f"{path}: file not found; check source.path in the survey config")
+    try:
+        if suffix == "por":
+            # Portable files carry no encoding and pyreadstat cannot keep their user-missing
+            # codes apart from system-missing ones; the declarations stay in the codebook.
+            data, meta = pyreadstat.read_por(str(path))
+        else:
+            data, meta = pyreadstat.read_sav(str(path), user_missing=True, encoding=encoding)
+    except pyreadstat.ReadstatError as error:
+        raise DataError(
+            f"{path}: cannot read this SPSS file ({error}); it is probably truncated or "
+            "corrupt: export it again from SPSS or restore it from the original source"
+        ) from None
+    except UnicodeDecodeError as error:
+        raise DataError(
+            f"{path}: text in the file is not valid {encoding or 'in its declared encoding'} "
+            f"({error.reason}); set source.encoding (e.g. cp1252 or latin1) in the survey config"
+        ) from None
+    except LookupError:
+        raise DataError(
+            f"{path}: unknown encoding {encoding!r}; use a Python codec name such as "
+            "'utf-8', 'cp1252' or 'latin1'"
+        ) from None
+    return data, _codebook_from_meta(meta, str(path))
+
+
+def write_sav(data: pd.DataFrame, codebook: Codebook, path: str | Path,
+              zsav: bool | None = None) -> None:
+    """Write ``data`` as an SPSS ``.sav`` (or ``.zsav``) file with the codebook's dictionary.
+
+    Used by ``surveykit synth`` to ship the example survey as a real SPSS file. ``.sav``
+    files get SPSS's usual row compression, ``.zsav`` files zlib compression; ``zsav=None``
+    decides by the file name.
+    """
+    path = Path(path)
+    if zsav is None:
+        zsav = path.suffix.lower() == ".zsav"
+    missing: dict[str, list] = {}
+    for variable in codebook:
+        declared: list = [float(v) for v in variable.missing_values]
+        declared += [{"lo": lo, "hi": hi} for lo, hi in variable.missing_ranges]
+        if declared:
+            missing[variable.name] = declared
+    pyreadstat.write_sav(
+        data[codebook.names],
+        str(path),
+        file_label=codebook.file_label,
+        column_labels={v.name: v.label for v in codebook},
+        compress=zsav,
+        row_compress=not zsav,
+        variable_value_labels={
+            v.name: {float(k): label for k, label in v.value_labels.items()}
+            for v in codebook
+            if v.value_labels
+        },
+        missing_ranges=missing,
+        variable_measure={v.name: v.measure for v in codebook if v.measure != "unknown"},
+        variable_format={v.name: v.format for v in codebook if v.format},
+    )

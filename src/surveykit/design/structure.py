@@ -1,0 +1,196 @@
+"""The sampling structure of a design: strata, clusters and population sizes per stage.
+
+Built once when a `SurveyDesign` is created, as integer codes (``np.int64`` arrays of length
+n), so that the variance engine never touches a DataFrame or a string again. The rules are
+those of R's ``svydesign``: later-stage cluster ids are made unique within their parent
+cluster, later-stage strata lie within the parent cluster, ``nest=True`` makes PSU ids unique
+within strata, and an fpc is read as population sizes when every value exceeds 1 and as
+sampling fractions when every value is at most 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from surveykit._core.errors import ArgumentError, DataError
+from surveykit._core.messages import did_you_mean
+
+__all__ = ["Structure", "build_structure", "combine_codes"]
+
+
+def combine_codes(*codes: np.ndarray) -> np.ndarray:
+    """Integer codes of the interaction of several integer code vectors (0 … k−1)."""
+    combined = np.zeros(len(codes[0]), dtype=np.int64)
+    for code in codes:
+        combined = combined * (int(code.max(initial=0)) + 1) + code
+    return pd.factorize(combined, sort=True)[0].astype(np.int64)
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    return pd.factorize(values, sort=True)[0].astype(np.int64)
+
+
+def _pair_codes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """One int64 code per (first, second) pair (both non-negative integer codes)."""
+    return first.astype(np.int64) * (int(second.max(initial=0)) + 1) + second
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Distinct values (pandas' hash table: several times faster than np.unique here)."""
+    return pd.unique(values)
+
+
+def _count_distinct_within(groups: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """For every row: how many distinct ``members`` its ``groups`` value has."""
+    pairs = _distinct(_pair_codes(groups, members))
+    span = int(members.max(initial=0)) + 1
+    per_group = np.bincount(pairs // span, minlength=int(groups.max(initial=0)) + 1)
+    return per_group[groups]
+
+
+@dataclass(frozen=True)
+class Structure:
+    """Per-stage integer codes of a (multi-stage, stratified) sampling design.
+
+    Attributes
+    ----------
+    strata, clusters
+        One array of length n per stage. Codes are unique across the whole design (a stage-2
+        stratum code identifies the stratum within its PSU).
+    n_sampled
+        Per stage and row: the number of sampled clusters in the row's stratum.
+    population
+        Per stage and row: the number of clusters in the population of the row's stratum,
+        ``inf`` where no fpc is given; ``None`` when the design has no fpc at all (then only
+        the first stage enters the variance, as with R's ``svydesign`` without ``fpc``).
+    has_strata
+        Whether strata were given.
+    """
+
+    strata: tuple[np.ndarray, ...]
+    clusters: tuple[np.ndarray, ...]
+    n_sampled: tuple[np.ndarray, ...]
+    population: tuple[np.ndarray, ...] | None
+    has_strata: bool
+
+    @property
+    def n_stages(self) -> int:
+        return len(self.clusters)
+
+    def fpc_weights(self) -> np.ndarray:
+        """Weights implied by the fpc: the product over stages of N/n."""
+        if self.population is None:
+            raise ArgumentError("no weights and no fpc given: cannot derive sampling weights")
+        weight = np.ones(len(self.clusters[0]))
+        for population, sampled in zip(self.population, self.n_sampled, strict=True):
+            weight = weight * population / sampled
+        return weight
+
+
+def _column(data: pd.DataFrame, name: str, role: str) -> pd.Series:
+    if name not in data.columns:
+        raise ArgumentError(
+            f"SurveyDesign: {role}={name!r} is not a column of the data"
+            f"{did_you_mean(name, map(str, data.columns))}"
+        )
+    values = data[name]
+    if values.isna().any():
+        row = int(np.flatnonzero(values.isna().to_numpy())[0])
+        raise DataError(
+            f"SurveyDesign: {role} column {name!r} is missing in row {row + 1}; every "
+            "respondent needs a value (drop incomplete rows before building the design)"
+        )
+    return values
+
+
+def _names(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def build_structure(
+    data: pd.DataFrame,
+    ids: str | Sequence[str] | None,
+    strata: str | Sequence[str] | None,
+    fpc: str | Sequence[str] | None,
+    nest: bool,
+) -> Structure:
+    """Build the stage structure from the design columns (R's ``svydesign`` rules)."""
+    n = len(data)
+    id_names = _names(ids)
+    stages = max(1, len(id_names))
+    if id_names:
+        id_codes = [_codes(_column(data, name, "ids")) for name in id_names]
+    else:
+        id_codes = [np.arange(n, dtype=np.int64)]
+    strata_names = _names(strata)
+    has_strata = bool(strata_names)
+    if len(strata_names) > stages:
+        raise ArgumentError(f"SurveyDesign: {len(strata_names)} strata variables for {stages} "
+                          "stage(s); give at most one per stage")
+    strata_codes = ([_codes(_column(data, name, "strata")) for name in strata_names]
+                    or [np.zeros(n, dtype=np.int64)])
+    if len(_distinct(id_codes[0])) == 1 and not (nest and has_strata):
+        raise DataError("SurveyDesign: the design has only one primary sampling unit; a "
+                        "variance cannot be estimated (check ids=)")
+    for stage in range(1, stages):
+        id_codes[stage] = combine_codes(*id_codes[: stage + 1])
+    if nest and has_strata:
+        for stage in range(stages):
+            layers = strata_codes[: min(stage + 1, len(strata_codes))]
+            id_codes[stage] = combine_codes(*layers, id_codes[stage])
+    elif has_strata:
+        psu_strata = _distinct(_pair_codes(id_codes[0], strata_codes[0]))
+        if len(psu_strata) > len(_distinct(id_codes[0])):
+            raise DataError(
+                "SurveyDesign: the same PSU id occurs in more than one stratum; PSU ids are "
+                "probably numbered within strata: pass nest=True"
+            )
+    stage_strata = [strata_codes[0]]
+    for stage in range(1, stages):
+        own = strata_codes[min(stage, len(strata_codes) - 1)]
+        stage_strata.append(combine_codes(own, id_codes[stage - 1]))
+    n_sampled = tuple(_count_distinct_within(s, c) for s, c in
+                      zip(stage_strata, id_codes, strict=True))
+    population = _population(data, _names(fpc), stages, stage_strata, n_sampled)
+    return Structure(tuple(stage_strata), tuple(id_codes), n_sampled, population, has_strata)
+
+
+def _population(data: pd.DataFrame, fpc_names: list[str], stages: int,
+                strata: list[np.ndarray], n_sampled: tuple[np.ndarray, ...]
+                ) -> tuple[np.ndarray, ...] | None:
+    if not fpc_names:
+        return None
+    if len(fpc_names) != stages:
+        raise ArgumentError(f"SurveyDesign: fpc names {len(fpc_names)} column(s) for "
+                          f"{stages} stage(s); give one fpc per stage")
+    values = [pd.to_numeric(_column(data, name, "fpc"), errors="coerce").to_numpy(float)
+              for name in fpc_names]
+    stacked = np.stack(values, axis=1)
+    if np.isnan(stacked).any():
+        raise DataError("SurveyDesign: fpc columns must be numeric")
+    as_sizes = bool((stacked > 1).any())
+    if as_sizes and not (stacked >= 1).all():
+        raise DataError("SurveyDesign: an fpc mixes population sizes (> 1) and sampling "
+                        "fractions (≤ 1); give all stages in one form")
+    population = []
+    for stage, (name, fpc) in enumerate(zip(fpc_names, values, strict=True)):
+        size = fpc if as_sizes else n_sampled[stage] / fpc
+        if (size < n_sampled[stage] - 1e-9).any():
+            row = int(np.flatnonzero(size < n_sampled[stage] - 1e-9)[0])
+            raise DataError(
+                f"SurveyDesign: fpc {name!r} in row {row + 1} implies a population of "
+                f"{size[row]:g} but {n_sampled[stage][row]} units were sampled in that "
+                "stratum; check the fpc (population count, or fraction ≤ 1)"
+            )
+        varies = pd.Series(size).groupby(strata[stage]).nunique()
+        if (varies > 1).any():
+            raise DataError(f"SurveyDesign: fpc {name!r} varies within a stratum at stage "
+                            f"{stage + 1}; it must be constant per stratum")
+        population.append(size)
+    return tuple(population)

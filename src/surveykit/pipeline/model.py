@@ -1,0 +1,261 @@
+"""Workflow step ``model``: who is willing to move away, and why.
+
+Builds the model formulas from the survey config's ``models`` section (outcome, predictors,
+controls, reference levels), fits them on the weighted design as the weight step wrote it
+(final weights and their variance adjustments, so the variance accounts for raking or
+calibration without weighting again), and returns tidy tables: the
+binary logit of ``willing_to_move`` (complete cases and, with ``imputations`` > 0, pooled
+over multiple imputations), the proportional-odds model of the full ``intent`` scale with
+its assumption check, the multinomial model of the destination among those willing to move,
+and a robustness appendix (gradient boosting vs logit, scale reliability).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from surveykit._core.codes import format_code
+from surveykit._core.errors import ConfigError
+from surveykit.data.config import SurveyConfig, load_survey_config
+from surveykit.data.outputs import output_set
+from surveykit.pipeline.harmonise import read_harmonised
+from surveykit.pipeline.settings import config_errors, step_settings
+from surveykit.pipeline.weight import read_weighted_design
+
+if TYPE_CHECKING:
+    from surveykit.design import SurveyDesign
+
+__all__ = ["fit_models", "model_formula", "model_terms", "run_models", "small_cells"]
+
+
+def model_terms(data: pd.DataFrame, variables: Sequence[str],
+                reference_levels: Mapping[str, Any]) -> list[str]:
+    """Formula terms: categorical concepts with their configured reference level."""
+    terms = []
+    for name in variables:
+        if name not in data.columns:
+            raise ConfigError(f"models names the concept {name!r}, which the harmonised data "
+                              "does not have")
+        column = data[name]
+        reference = reference_levels.get(name)
+        categorical = isinstance(column.dtype, pd.CategoricalDtype) or column.dtype == object
+        if categorical and reference is not None:
+            levels = list(column.cat.categories) if isinstance(column.dtype,
+                                                               pd.CategoricalDtype) else []
+            if levels and reference not in levels:
+                raise ConfigError(f"models.reference_levels.{name} is {reference!r}, which is "
+                                  f"not a level of {name} ({', '.join(map(str, levels))})")
+            terms.append(f"C({name}, contr.treatment({str(reference)!r}))")
+        else:
+            terms.append(name)
+    return terms
+
+
+def model_formula(data: pd.DataFrame, config: SurveyConfig, outcome_key: str = "outcome"
+                  ) -> str:
+    """``outcome ~ predictors + controls`` from the config's ``models`` section."""
+    spec = config.spec.get("models") or {}
+    outcome = spec.get(outcome_key)
+    if not outcome:
+        raise ConfigError(f"{config.path}: models.{outcome_key} is not set")
+    variables = list(spec.get("predictors") or []) + list(spec.get("controls") or [])
+    if not variables:
+        raise ConfigError(f"{config.path}: models.predictors is empty")
+    terms = model_terms(data, variables, spec.get("reference_levels") or {})
+    return f"{outcome} ~ " + " + ".join(terms)
+
+
+def _records(frame: pd.DataFrame, index_name: str = "parameter") -> list[dict[str, Any]]:
+    """A table as JSON-ready records (index as a column; NaN → None)."""
+    if frame.index.name is None and not isinstance(frame.index, pd.MultiIndex):
+        frame = frame.rename_axis(index_name)
+    out = frame.reset_index()
+    out = out.astype(object).where(out.notna(), None)
+    return out.to_dict(orient="records")
+
+
+def _fit_section(model: Any, formula: str) -> dict[str, Any]:
+    """What every model reports: formula, n, df, coefficients, term tests."""
+    return {
+        "formula": formula,
+        "n": model.n,
+        "n_dropped_missing": model.n_dropped,
+        "df_resid": model.df_resid,
+        "coefficients": _records(model.summary()),
+        "odds_ratios": _records(model.odds_ratios()),
+        "term_tests": _records(model.terms_table()),
+    }
+
+
+def _binary(design: SurveyDesign, data: pd.DataFrame, config: SurveyConfig, seed: int,
+            caught: list[str]) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    from surveykit.models.imputation import fit_imputed
+
+    spec = config.spec.get("models") or {}
+    formula = model_formula(data, config, "outcome")
+    model = design.logit(formula)
+    section = _fit_section(model, formula)
+    section.update(pseudo_r2=model.pseudo_r2(), vif=_records(model.vif()))
+    effects = model.marginal_effects()
+    odds = model.odds_ratios().assign(model="complete cases")
+    m = int(spec.get("imputations", 0) or 0)
+    if m >= 2:
+        pooled = fit_imputed(design, formula, model="logit", m=m,
+                             seed=seed)
+        section["multiple_imputation"] = {
+            "m": m, "imputed": pooled.imputed,
+            "coefficients": _records(pooled.summary()),
+            "comparison": _records(pooled.comparison()),
+        }
+        odds = pd.concat([odds, pooled.odds_ratios().assign(model=f"pooled over {m} "
+                                                                  "imputations")])
+    section["warnings"] = caught
+    return section, odds, effects
+
+
+def _ordinal(design: SurveyDesign, data: pd.DataFrame, config: SurveyConfig
+             ) -> dict[str, Any]:
+    formula = model_formula(data, config, "ordinal_outcome")
+    model = design.ordinal_logit(formula)
+    section = _fit_section(model, formula)
+    section["proportional_odds_test"] = _records(model.proportional_odds_test())
+    return section
+
+
+def _destination(design: SurveyDesign, data: pd.DataFrame, config: SurveyConfig
+                 ) -> dict[str, Any]:
+    spec = config.spec.get("models") or {}
+    outcome = spec.get("outcome")
+    formula = model_formula(data, config, "destination_outcome")
+    movers = design.subset(data[outcome] == 1) if outcome else design
+    model = movers.multinomial_logit(formula)
+    section = _fit_section(model, formula)
+    section["population"] = f"respondents with {outcome} = 1" if outcome else "all"
+    return section
+
+
+def _robustness(design: SurveyDesign, config: SurveyConfig, concepts: Mapping[str, Any],
+                seed: int) -> dict[str, Any]:
+    from surveykit.models.robustness import robustness_check
+
+    spec = config.spec.get("models") or {}
+    predictors = list(spec.get("predictors") or []) + list(spec.get("controls") or [])
+    result = robustness_check(design, spec["outcome"], predictors,
+                              seed=seed)
+    reliability = {name: info["reliability"] for name, info in concepts.items()
+                   if "reliability" in info}
+    return {"verdict": result.verdict, "finds_structure": result.finds_structure,
+            "metrics": _records(result.metrics.reset_index(), "row"),
+            "importance": _records(result.importance), "n": result.n,
+            "scale_reliability": reliability}
+
+
+def small_cells(data: pd.DataFrame, outcome: str, predictors: Sequence[str],
+                min_cell_n: int, population: str = "") -> list[str]:
+    """Warnings for cells of the outcome × categorical-predictor tables below ``min_cell_n``.
+
+    A model estimated from a handful of respondents in a cell gives an effect that looks
+    precise only on paper; each warning names the predictor level, the outcome value and
+    the count.
+    """
+    warnings_: list[str] = []
+    if outcome not in data.columns:
+        return warnings_
+    for name in predictors:
+        column = data[name] if name in data.columns else None
+        if column is None or not (isinstance(column.dtype, pd.CategoricalDtype)
+                                  or column.dtype == object):
+            continue
+        table = pd.crosstab(column, data[outcome])
+        for level, row in table.iterrows():
+            for value, count in row.items():
+                if count < min_cell_n:
+                    warnings_.append(
+                        f"{population}only {int(count)} respondent(s) with {name} = "
+                        f"'{level}' and {outcome} = {format_code(value)} (below min_cell_n "
+                        f"= {min_cell_n}); the effect of {name} = '{level}' rests on very "
+                        "few answers — merge levels in the config if it matters")
+    return warnings_
+
+
+def fit_models(design: SurveyDesign, data: pd.DataFrame, concepts: Mapping[str, Any],
+               config: SurveyConfig, seed: int, min_cell_n: int
+               ) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    """Fit every configured model on the weighted design.
+
+    Parameters
+    ----------
+    design
+        The weighted design (see `surveykit.pipeline.weight.read_weighted_design`).
+    data
+        The harmonised data (the design's respondents, same order).
+    concepts
+        The harmonise step's concept metadata.
+    config
+        The survey config.
+    seed
+        Seed of the multiple imputation and the robustness appendix's cross-validation.
+    min_cell_n
+        Smallest unweighted count of an outcome × predictor cell without a warning.
+
+    Returns
+    -------
+    models, odds_ratios, marginal_effects
+        A JSON-ready dict (``binary``, ``ordinal``, ``destination``, ``robustness`` as
+        configured) and the two tables the report uses.
+    """
+    import warnings
+
+    spec = config.spec.get("models") or {}
+    predictors = list(spec.get("predictors") or []) + list(spec.get("controls") or [])
+    results: dict[str, Any] = {"survey": config.id}
+    cells = small_cells(data, spec.get("outcome", ""), predictors, min_cell_n)
+    destination = spec.get("destination_outcome")
+    if destination and spec.get("outcome") in data.columns:
+        movers = data[data[spec["outcome"]] == 1]
+        cells += small_cells(movers, destination, predictors, min_cell_n,
+                             population="destination model (among movers): ")
+    with warnings.catch_warnings(record=True) as caught, config_errors(config):
+        warnings.simplefilter("always")
+        for message in cells:
+            warnings.warn(message, UserWarning, stacklevel=2)
+        binary, odds, effects = _binary(design, data, config, seed, [])
+        results["binary"] = binary
+        if spec.get("ordinal_outcome"):
+            results["ordinal"] = _ordinal(design, data, config)
+        if destination:
+            results["destination"] = _destination(design, data, config)
+        results["robustness"] = _robustness(design, config, concepts.get("concepts", {}),
+                                            seed)
+    results["warnings"] = sorted({str(w.message) for w in caught
+                                  if issubclass(w.category, UserWarning)})
+    return results, odds.rename_axis("parameter").reset_index(), effects.reset_index()
+
+
+def run_models(config_path: str | Path, harmonised_path: str | Path,
+               concepts_path: str | Path, weights_path: str | Path,
+               adjustments_path: str | Path, models_out: str | Path,
+               odds_ratios_out: str | Path, effects_out: str | Path,
+               workflow_config: dict[str, Any] | str | Path | None = None,
+               root: str | Path | None = None) -> None:
+    """Fit the configured models on the weighted design the weight step wrote; write their
+    results and the odds-ratio and AME tables."""
+    config = load_survey_config(config_path, root=root)
+    settings = step_settings(config, workflow_config)
+    data, concepts = read_harmonised(harmonised_path, concepts_path)
+    design = read_weighted_design(data, concepts, config, weights_path, adjustments_path)
+    results, odds, effects = fit_models(design, data, concepts, config, settings.seed,
+                                        settings.min_cell_n)
+    for message in results["warnings"]:
+        print(f"surveykit model: warning: {message}", file=sys.stderr)
+    with output_set() as out:
+        out.write_json(models_out, results)
+        out.write_with(odds_ratios_out, lambda p: odds.round(10).to_csv(
+            p, index=False, lineterminator="\n"))
+        out.write_with(effects_out, lambda p: effects.round(10).to_csv(
+            p, index=False, lineterminator="\n"))
