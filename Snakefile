@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/harmonise.smk"
 include: "workflow/rules/weight.smk"
+include: "workflow/rules/estimate.smk"
 include: "workflow/rules/model.smk"
 
 

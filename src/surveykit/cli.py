@@ -123,6 +123,16 @@ def _weight(args: argparse.Namespace) -> None:
                out / "weighting" / "diagnostics.json", out / "weighting" / "margins.csv")
 
 
+def _estimate(args: argparse.Namespace) -> None:
+    from surveykit.pipeline.estimate import run_estimate
+
+    out = Path(args.out)
+    run_estimate(args.config, out / "harmonised.parquet", out / "harmonise" / "concepts.json",
+                 out / "weights.parquet", out / "weighting" / "adjustments.npz",
+                 out / "tables" / "shares", out / "tables.xlsx",
+                 out / "estimate" / "estimate.json", workflow_config=args.workflow_config)
+
+
 def _model(args: argparse.Namespace) -> None:
     from surveykit.pipeline.model import run_models
 
@@ -189,6 +199,15 @@ def _parser() -> argparse.ArgumentParser:
     weight.add_argument("--out", required=True,
                         help="the survey's results directory (holds harmonised.parquet)")
     weight.set_defaults(handler=_weight)
+
+    estimate = commands.add_parser("estimate", help="share tables and workbook (step)")
+    estimate.add_argument("config", help="config/surveys/<id>.yaml")
+    estimate.add_argument("--out", required=True,
+                          help="the survey's results directory (holds harmonised.parquet "
+                          "and the weight step's files)")
+    estimate.add_argument("--workflow-config", default="config/config.yaml",
+                          help="workflow settings (seed, min_cell_n); default %(default)s")
+    estimate.set_defaults(handler=_estimate)
 
     model = commands.add_parser("model", help="fit the configured models (step)")
     model.add_argument("config", help="config/surveys/<id>.yaml")

@@ -80,6 +80,8 @@ def all_outputs():
             f"{RESULTS}/{survey_id}/ingest/ingest_report.csv",
             f"{RESULTS}/{survey_id}/weights.parquet",
             f"{RESULTS}/{survey_id}/weighting/diagnostics.json",
+            f"{RESULTS}/{survey_id}/tables/shares",
+            f"{RESULTS}/{survey_id}/tables.xlsx",
         ]
         if SURVEYS[survey_id].spec.get("models"):
             outputs.append(f"{RESULTS}/{survey_id}/models/models.json")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,6 +39,15 @@ class OutputSet:
         self._staged.append((Path(name), target))
         return Path(name)
 
+    def directory(self, target: str | Path) -> Path:
+        """A temporary directory to fill with ``target``'s files; on commit it replaces
+        ``target`` whole (files of an earlier run that this one did not write are gone)."""
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        name = tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        self._staged.append((Path(name), target))
+        return Path(name)
+
     def write_text(self, target: str | Path, text: str) -> None:
         """Stage a text file (UTF-8)."""
         self.path(target).write_text(text, encoding="utf-8")
@@ -55,13 +65,23 @@ class OutputSet:
         umask = os.umask(0)
         os.umask(umask)
         for temporary, target in self._staged:
-            os.chmod(temporary, 0o666 & ~umask)
+            if temporary.is_dir():
+                os.chmod(temporary, 0o777 & ~umask)
+                for member in temporary.iterdir():
+                    os.chmod(member, 0o666 & ~umask)
+                if target.is_dir():
+                    shutil.rmtree(target)
+            else:
+                os.chmod(temporary, 0o666 & ~umask)
             os.replace(temporary, target)
         self._staged.clear()
 
     def discard(self) -> None:
         for temporary, _ in self._staged:
-            temporary.unlink(missing_ok=True)
+            if temporary.is_dir():
+                shutil.rmtree(temporary, ignore_errors=True)
+            else:
+                temporary.unlink(missing_ok=True)
         self._staged.clear()
 
 

@@ -475,13 +475,14 @@ class SurveyDesign:
                                 df=df)
 
     def proportion(self, variable: str, by: str | Sequence[str] | None = None,
-                   level: float = 0.95, df: DF = "design", method: str = "logit") -> Any:
+                   level: float = 0.95, df: DF = "design", method: str = "logit",
+                   deff: bool | str = True) -> Any:
         """Share of every level with intervals for proportions (R's ``svyciprop``); see
         `surveykit.estimation.proportion`."""
         from surveykit import estimation
 
         return estimation.proportion(self, variable, by=by, level=level, df=df,
-                                     method=method)
+                                     method=method, deff=deff)
 
     def quantile(self, variable: str, quantiles: float | Sequence[float], **options: Any
                  ) -> Any:

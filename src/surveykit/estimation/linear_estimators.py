@@ -185,7 +185,8 @@ def ratio(design: SurveyDesign, numerator: str | Sequence[str],
 
 
 def proportion(design: SurveyDesign, variable: str, by: str | Sequence[str] | None = None,
-               level: float = 0.95, df: DF = "design", method: str = "logit") -> Estimates:
+               level: float = 0.95, df: DF = "design", method: str = "logit",
+               deff: bool | str = True) -> Estimates:
     """Share of every level of a categorical variable, with intervals for proportions.
 
     Parameters
@@ -229,7 +230,7 @@ def proportion(design: SurveyDesign, variable: str, by: str | Sequence[str] | No
         tuples = [(*(d if isinstance(d, tuple) else (d,)), lv)
                   for d in domains for lv in levels[: len(levels) // len(domains)]]
         index = pd.MultiIndex.from_tuples(tuples, names=[*domains.names, variable])
-    frame = _finish(design, statistic, index, masks, "mean", True, level, df)
+    frame = _finish(design, statistic, index, masks, "mean", deff, level, df)
     share, se = frame["estimate"].to_numpy(), frame["se"].to_numpy()
     if method in ("logit", "xlogit"):
         low, high = _logit_interval(design, statistic, share, level, frame.dof, masks)
