@@ -17,6 +17,7 @@ include: "workflow/rules/harmonise.smk"
 include: "workflow/rules/weight.smk"
 include: "workflow/rules/estimate.smk"
 include: "workflow/rules/model.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:

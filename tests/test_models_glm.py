@@ -210,3 +210,21 @@ def test_interval_levels_are_named_as_r_prints_them() -> None:
     model = sk.SurveyDesign(frame).logit("y ~ agecat")
     assert list(model.params.index) == ["(Intercept)", "agecat(19,39]", "agecat(39,59]",
                                         "agecat(59,Inf]"]
+
+
+def test_predictive_margins_average_the_predictions_and_match_the_ame(sample) -> None:
+    """Setting a 0/1 predictor to 1 and to 0 for everyone: the margins' difference is the
+    average marginal effect, with the same delta-method SE."""
+    design = sk.SurveyDesign(sample, weights="w", strata="stratum", ids="psu", nest=True)
+    model = design.logit("y ~ age + commuter")
+    margins = model.predictive_margins({"commuter": [0, 1]})
+    ame = model.marginal_effects(["commuter"]).iloc[0]
+    difference = margins["estimate"].iloc[1] - margins["estimate"].iloc[0]
+    np.testing.assert_allclose(100 * difference, ame["ame"], rtol=1e-12)
+    # the margin itself, by hand: everyone gets commuter = 1, predictions averaged
+    beta = model.params
+    eta = beta["(Intercept)"] + beta["age"] * sample["age"] + beta["commuter"]
+    by_hand = np.average(special.expit(eta), weights=sample["w"])
+    np.testing.assert_allclose(margins["estimate"].iloc[1], by_hand, rtol=1e-12)
+    assert (margins["ci_low"] < margins["estimate"]).all()
+    assert (margins["estimate"] < margins["ci_high"]).all()

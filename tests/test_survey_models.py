@@ -45,8 +45,8 @@ def test_all_configured_models_are_fitted(harmonised) -> None:
     data, concepts = harmonised
     config = load_survey_config(EXAMPLE_CONFIG, root=ROOT)
     design = weight_survey(data, concepts["design"], config).design
-    results, odds, effects = fit_models(design, data, concepts, config, seed=20261121,
-                                        min_cell_n=30)
+    results, odds, effects, predictions = fit_models(design, data, concepts, config,
+                                                     seed=20261121, min_cell_n=30)
     binary = results["binary"]
     names = {row["parameter"] for row in binary["coefficients"]}
     assert {"(Intercept)", "age_group18-29", "qualificationhigh", "commuter",
@@ -62,6 +62,12 @@ def test_all_configured_models_are_fitted(harmonised) -> None:
                     & (effects["contrast"] == "18-29 vs 45-59")].iloc[0]
     # The synthetic truth: the young are far more willing to move (about +20 points).
     assert 5 < young["ame"] < 35 and young["ci_low"] > 0
+    young_commuters = predictions[(predictions["x_value"] == "18-29")
+                                  & (predictions["hue_value"] == "1")]["estimate"].iloc[0]
+    old_locals = predictions[(predictions["x_value"] == "75+")
+                             & (predictions["hue_value"] == "0")]["estimate"].iloc[0]
+    assert young_commuters > old_locals + 0.3
+    assert set(predictions["set"]) == {1, 2}
     leisure = results["robustness"]["scale_reliability"]["leisure_satisfaction"]
     assert 0.7 < leisure["cronbach_alpha"] < 0.9
 

@@ -28,6 +28,17 @@ OUTPUTS = [
     "results/example/models/models.json",
     "results/example/tables/odds_ratios.csv",
     "results/example/tables/ame.csv",
+    "results/example/tables/predictions.csv",
+    "results/example/tables.xlsx",
+    "results/example/tables/shares/willing_to_move.csv",
+    "results/example/tables/shares/willingness_by_group.csv",
+    "results/example/tables/shares/priority_matrix.csv",
+    "results/example/estimate/estimate.json",
+    "results/example/figures/willing_by_group.svg",
+    "results/example/figures/intent_scale.svg",
+    "results/example/figures/priority_matrix.svg",
+    "results/example/figures/odds_ratios.svg",
+    "results/example/figures/figures.json",
 ]
 
 
@@ -119,3 +130,15 @@ def test_bad_input_stops_the_workflow_cleanly(project: Path, case: str) -> None:
         if (project / "results").exists() else []
     assert [p for p in leftovers if "logs" not in p.parts] == []
     assert {p.name: sha256(p) for p in (project / "data" / "raw").iterdir()} == raw
+
+
+def test_the_small_ci_config_is_the_example_config_with_fewer_imputations() -> None:
+    """`.test/` must not drift from the example it stands for."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    example = yaml.safe_load((root / "config/surveys/example.yaml").read_text("utf-8"))
+    small = yaml.safe_load((root / ".test/config/surveys/example.yaml").read_text("utf-8"))
+    assert small["models"].pop("imputations") == 5
+    example["models"].pop("imputations")
+    assert small == example

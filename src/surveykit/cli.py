@@ -140,7 +140,8 @@ def _model(args: argparse.Namespace) -> None:
     run_models(args.config, out / "harmonised.parquet", out / "harmonise" / "concepts.json",
                out / "weights.parquet", out / "weighting" / "adjustments.npz",
                out / "models" / "models.json", out / "tables" / "odds_ratios.csv",
-               out / "tables" / "ame.csv", workflow_config=args.workflow_config)
+               out / "tables" / "ame.csv", out / "tables" / "predictions.csv",
+               workflow_config=args.workflow_config)
 
 
 def _parser() -> argparse.ArgumentParser:

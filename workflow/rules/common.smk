@@ -70,6 +70,14 @@ def margins_files(wildcards):
     ]
 
 
+def model_tables(wildcards):
+    """The model step's tables the figures draw, or none for a survey without models."""
+    if not SURVEYS[wildcards.survey].spec.get("models"):
+        return []
+    base = f"{RESULTS}/{wildcards.survey}/tables"
+    return [f"{base}/odds_ratios.csv", f"{base}/ame.csv", f"{base}/predictions.csv"]
+
+
 def all_outputs():
     """Every final output of every survey in the sheet."""
     outputs = []
@@ -82,6 +90,7 @@ def all_outputs():
             f"{RESULTS}/{survey_id}/weighting/diagnostics.json",
             f"{RESULTS}/{survey_id}/tables/shares",
             f"{RESULTS}/{survey_id}/tables.xlsx",
+            f"{RESULTS}/{survey_id}/figures",
         ]
         if SURVEYS[survey_id].spec.get("models"):
             outputs.append(f"{RESULTS}/{survey_id}/models/models.json")

@@ -19,12 +19,12 @@ rule estimate:
             category="Tables",
         ),
         summary=f"{RESULTS}/{{survey}}/estimate/estimate.json",
-    params:
-        seed=config["seed"],
-        min_cell_n=config["min_cell_n"],
     log:
         f"{RESULTS}/{{survey}}/logs/estimate.log",
     conda:
         "../../environment.yml"
+    params:
+        seed=config["seed"],
+        min_cell_n=config["min_cell_n"],
     script:
         "../scripts/estimate.py"

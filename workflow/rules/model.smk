@@ -18,6 +18,7 @@ rule model:
             caption="../report/ame.rst",
             category="Models",
         ),
+        predictions=f"{RESULTS}/{{survey}}/tables/predictions.csv",
     log:
         f"{RESULTS}/{{survey}}/logs/model.log",
     conda:

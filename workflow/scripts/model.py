@@ -13,6 +13,7 @@ with exit_on_error("surveykit model", log=snakemake.log[0]):
         snakemake.output.models,
         snakemake.output.odds_ratios,
         snakemake.output.effects,
+        snakemake.output.predictions,
         workflow_config={"seed": snakemake.params.seed,
                          "min_cell_n": snakemake.params.min_cell_n},
     )

@@ -505,4 +505,7 @@ class SurveyDesign:
             return None
         if df == "design":
             return float(self.degf)
+        if isinstance(df, str):
+            raise ArgumentError(f"df={df!r}: use None (normal quantiles), 'design' or a "
+                                "number")
         return float(df)

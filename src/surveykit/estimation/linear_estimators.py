@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["mean", "proportion", "ratio", "total"]
 
-DF = float | str | None
+DF = float | str | np.ndarray | None
 
 
 def _names(value: str | Sequence[str]) -> list[str]:
@@ -96,7 +96,7 @@ def _finish(design: SurveyDesign, statistic: LinearStatistic, index: pd.Index,
             masks: np.ndarray, kind: str, deff: bool | str, level: float, df: DF
             ) -> Estimates:
     estimate, covariance = design.estimate_statistic(statistic, masks)
-    dof = design.degrees_of_freedom(df)
+    dof = df if isinstance(df, np.ndarray) else design.degrees_of_freedom(df)
     se = np.sqrt(np.clip(np.diag(covariance), 0, None))
     design_effect = None
     if deff:
@@ -200,7 +200,11 @@ def proportion(design: SurveyDesign, variable: str, by: str | Sequence[str] | No
     level
         Confidence level.
     df
-        Degrees of freedom (default: the design's, as R's ``svyciprop``).
+        Degrees of freedom (default: the design's, as R's ``svyciprop``). ``"domain"``:
+        each domain's own, the design degrees of freedom of the subpopulation (its PSUs
+        minus its strata, counting respondents with a missing value of ``variable``) —
+        what R's ``svyby(..., svyciprop)`` uses, since it hands ``svyciprop`` each domain
+        as a subset design.
     method
         Interval: ``"logit"`` (default; R's ``svyciprop`` logit interval, inside
         [0, 1]), ``"wald"`` (symmetric), ``"asin"``, or ``"beta"`` (Korn–Graubard); see
@@ -223,6 +227,8 @@ def proportion(design: SurveyDesign, variable: str, by: str | Sequence[str] | No
         data = data.assign(**{variable: values.astype("category")})
     statistic, index, masks, labels = _linear(design, data, [variable], by, ratio=True)
     levels = [level_ for _, level_ in labels]
+    if isinstance(df, str) and df == "domain":
+        df = _domain_degrees_of_freedom(design, data, by, len(levels))
     if by is None:
         index = pd.Index(levels, name=variable)
     else:
@@ -239,6 +245,19 @@ def proportion(design: SurveyDesign, variable: str, by: str | Sequence[str] | No
     frame["ci_low"], frame["ci_high"] = low, high
     frame["count"] = (statistic.numerator != 0).sum(axis=0)
     return frame
+
+
+def _domain_degrees_of_freedom(design: SurveyDesign, data: pd.DataFrame,
+                               by: str | Sequence[str] | None, columns: int) -> np.ndarray:
+    """Per estimate the design df of its domain as a subset design (R's ``degf`` of
+    ``subset(design, domain)``); the whole design's without domains."""
+    if by is None:
+        return np.full(columns, float(design.degf))
+    codes, domains = domain_codes(data, by)
+    per_domain = [float(design.subset((codes == d) & (design.weights != 0)).degf)
+                  if ((codes == d) & (design.weights != 0)).any() else np.nan
+                  for d in range(len(domains))]
+    return np.repeat(per_domain, columns // len(domains))
 
 
 def _logit_interval(design: SurveyDesign, statistic: LinearStatistic, share: np.ndarray,

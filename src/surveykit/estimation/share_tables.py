@@ -4,7 +4,8 @@ A share table is what researchers and project leads read first: the share willin
 (or every level's share of an ordinal item, or a mean) overall and in each group, with
 
 * the design-based estimate, SE and 95 % interval (proportions: R's ``svyciprop`` logit
-  interval by default; means: t with the design's degrees of freedom),
+  interval by default, with each domain's own design degrees of freedom as R's ``svyby``
+  gives them; means: t with the design's degrees of freedom),
 * the unweighted base ``n``, the weighted base ``n_weighted``, the design effect ``deff``
   and the effective sample size ``n_eff = n / deff``,
 * a Rao–Scott test of the whole breakdown (R's ``svychisq``; a design-based Wald F test of
@@ -148,9 +149,10 @@ def _estimates(design: SurveyDesign, indicator: str, kind: str, by: list[str],
         frame = pd.DataFrame(frame)
         frame["level"] = ""
     else:
+        # R's svyby(…, svyciprop) gives each domain's interval its own design df
         frame = pd.DataFrame(design.proportion(indicator, method=interval,
                                                deff=deff if deff == "replace" else True,
-                                               **options))
+                                               df="domain", **options))
         frame = frame.rename_axis(index={indicator: "level"})
         if kind == "binary":
             frame = frame[frame.index.get_level_values("level") == 1]

@@ -10,8 +10,10 @@ profiles, pseudo-R² and (generalised) variance inflation factors.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +22,7 @@ from scipy import special, stats
 from surveykit._core.errors import ArgumentError
 from surveykit.estimation.intervals import critical_value
 from surveykit.models.base import ModelResult, model_covariance, model_degf, warn_if_separated
-from surveykit.models.categorical import model_contrasts
+from surveykit.models.categorical import model_contrasts, set_level
 from surveykit.models.frame import ModelFrame, model_frame
 
 if TYPE_CHECKING:
@@ -186,6 +188,43 @@ class GLMResult(ModelResult):
         table["p_value"] = 2 * stats.t.sf(np.abs(table["ame"] / table["se"]), self.df_resid)
         table.attrs["unit"] = "percentage points" if self.family == "binomial" else "outcome"
         return table.set_index(["variable", "contrast"])
+
+    def predictive_margins(self, settings: Mapping[str, Sequence[Any]], level: float = 0.95
+                           ) -> pd.DataFrame:
+        """Average predicted probabilities (or means) with the focal variables set.
+
+        For every combination of the values in ``settings`` (e.g. ``{"age_group": [...],
+        "commuter": [0, 1]}``) each respondent in the model gets those values, keeps their
+        own other characteristics, and the design-weighted mean prediction is the margin
+        (Stata's ``margins``; R's ``marginaleffects::avg_predictions``). Wald intervals on
+        the outcome's scale by the delta method with the design-based covariance (t with
+        ``df_resid``); for probabilities clipped to [0, 1].
+        """
+        data = self.design._data.loc[self.frame.used]
+        w = self.design.weights[self.frame.used]
+        beta = self.params.to_numpy()
+        family = _Family(self.family)
+        covariance = self.cov.to_numpy()
+        quantile = critical_value(0.5 + level / 2, self.df_resid)
+        names = list(settings)
+        rows = []
+        for combination in itertools.product(*(list(settings[name]) for name in names)):
+            counterfactual = data
+            for name, value in zip(names, combination, strict=True):
+                counterfactual = set_level(counterfactual, name, value)
+            matrix = self.frame.matrix(counterfactual)
+            eta = matrix @ beta
+            estimate = float(np.average(family.linkinv(eta), weights=w))
+            gradient = np.average(family.mu_eta(eta)[:, None] * matrix, axis=0, weights=w)
+            se = float(np.sqrt(gradient @ covariance @ gradient))
+            rows.append({**dict(zip(names, combination, strict=True)), "estimate": estimate,
+                         "se": se, "ci_low": estimate - quantile * se,
+                         "ci_high": estimate + quantile * se})
+        table = pd.DataFrame(rows)
+        if self.family == "binomial":
+            table["ci_low"] = table["ci_low"].clip(lower=0.0)
+            table["ci_high"] = table["ci_high"].clip(upper=1.0)
+        return table
 
     def pseudo_r2(self) -> dict[str, float]:
         """McFadden's and Nagelkerke's pseudo-R² from the weighted deviances."""

@@ -246,6 +246,7 @@ def run_estimate(config_path: str | Path, harmonised_path: str | Path,
         out.write_json(summary_out, {
             "survey": config.id, "settings": result.settings, "notices": result.notices,
             "tables": [{"id": t.id, "title": t.title, "population": t.population,
+                        "indicators": list(dict.fromkeys(t.rows["indicator"])),
                         "notes": t.notes} for t in result.tables.values()],
             "priority_matrix": None if result.priority is None else {
                 "outcome": result.priority.outcome,

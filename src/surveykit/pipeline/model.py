@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from surveykit._core.codes import format_code
@@ -92,8 +93,43 @@ def _fit_section(model: Any, formula: str) -> dict[str, Any]:
     }
 
 
+def _grid(values: pd.Series, points: int = 17) -> list[Any]:
+    """Values at which to predict: the levels of a categorical predictor, 0/1 of a binary
+    one, or an even grid from the 5th to the 95th percentile of a numeric one."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return list(values.cat.categories)
+    observed = values.dropna()
+    if set(observed.unique().tolist()) <= {0, 1}:
+        return [0, 1]
+    low, high = observed.quantile([0.05, 0.95]).to_numpy(dtype=float)
+    return [float(v) for v in np.linspace(low, high, points)]
+
+
+def _predictions(model: Any, data: pd.DataFrame, config: SurveyConfig) -> pd.DataFrame:
+    """Average predicted probabilities for the configured predictor pairs (tidy)."""
+    frames = []
+    for number, names in enumerate((config.spec.get("models") or {}).get("predictions")
+                                   or [], start=1):
+        missing = [name for name in names if name not in model.frame.variables]
+        if missing:
+            raise ConfigError(f"{config.path}: models.predictions[{number - 1}] names "
+                              f"{missing}, which the logit does not use; list predictors "
+                              "of models.predictors or models.controls")
+        table = model.predictive_margins({name: _grid(data[name]) for name in names})
+        frames.append(pd.DataFrame({
+            "set": number, "x": names[0], "x_value": table[names[0]].astype(str),
+            "hue": names[1] if len(names) > 1 else "",
+            "hue_value": table[names[1]].astype(str) if len(names) > 1 else "",
+            "estimate": table["estimate"], "se": table["se"], "ci_low": table["ci_low"],
+            "ci_high": table["ci_high"]}))
+    columns = ["set", "x", "x_value", "hue", "hue_value", "estimate", "se", "ci_low",
+               "ci_high"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
 def _binary(design: SurveyDesign, data: pd.DataFrame, config: SurveyConfig, seed: int,
-            caught: list[str]) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+            caught: list[str]) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame,
+                                        pd.DataFrame]:
     from surveykit.models.imputation import fit_imputed
 
     spec = config.spec.get("models") or {}
@@ -102,6 +138,7 @@ def _binary(design: SurveyDesign, data: pd.DataFrame, config: SurveyConfig, seed
     section = _fit_section(model, formula)
     section.update(pseudo_r2=model.pseudo_r2(), vif=_records(model.vif()))
     effects = model.marginal_effects()
+    predictions = _predictions(model, data, config)
     odds = model.odds_ratios().assign(model="complete cases")
     m = int(spec.get("imputations", 0) or 0)
     if m >= 2:
@@ -115,7 +152,7 @@ def _binary(design: SurveyDesign, data: pd.DataFrame, config: SurveyConfig, seed
         odds = pd.concat([odds, pooled.odds_ratios().assign(model=f"pooled over {m} "
                                                                   "imputations")])
     section["warnings"] = caught
-    return section, odds, effects
+    return section, odds, effects, predictions
 
 
 def _ordinal(design: SurveyDesign, data: pd.DataFrame, config: SurveyConfig
@@ -185,7 +222,7 @@ def small_cells(data: pd.DataFrame, outcome: str, predictors: Sequence[str],
 
 def fit_models(design: SurveyDesign, data: pd.DataFrame, concepts: Mapping[str, Any],
                config: SurveyConfig, seed: int, min_cell_n: int
-               ) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+               ) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Fit every configured model on the weighted design.
 
     Parameters
@@ -205,9 +242,10 @@ def fit_models(design: SurveyDesign, data: pd.DataFrame, concepts: Mapping[str, 
 
     Returns
     -------
-    models, odds_ratios, marginal_effects
+    models, odds_ratios, marginal_effects, predictions
         A JSON-ready dict (``binary``, ``ordinal``, ``destination``, ``robustness`` as
-        configured) and the two tables the report uses.
+        configured) and the three tables the report uses (odds ratios, AMEs in percentage
+        points, average predicted probabilities of ``models.predictions``).
     """
     import warnings
 
@@ -224,7 +262,7 @@ def fit_models(design: SurveyDesign, data: pd.DataFrame, concepts: Mapping[str, 
         warnings.simplefilter("always")
         for message in cells:
             warnings.warn(message, UserWarning, stacklevel=2)
-        binary, odds, effects = _binary(design, data, config, seed, [])
+        binary, odds, effects, predictions = _binary(design, data, config, seed, [])
         results["binary"] = binary
         if spec.get("ordinal_outcome"):
             results["ordinal"] = _ordinal(design, data, config)
@@ -234,13 +272,15 @@ def fit_models(design: SurveyDesign, data: pd.DataFrame, concepts: Mapping[str, 
                                             seed)
     results["warnings"] = sorted({str(w.message) for w in caught
                                   if issubclass(w.category, UserWarning)})
-    return results, odds.rename_axis("parameter").reset_index(), effects.reset_index()
+    return (results, odds.rename_axis("parameter").reset_index(), effects.reset_index(),
+            predictions)
 
 
 def run_models(config_path: str | Path, harmonised_path: str | Path,
                concepts_path: str | Path, weights_path: str | Path,
                adjustments_path: str | Path, models_out: str | Path,
                odds_ratios_out: str | Path, effects_out: str | Path,
+               predictions_out: str | Path,
                workflow_config: dict[str, Any] | str | Path | None = None,
                root: str | Path | None = None) -> None:
     """Fit the configured models on the weighted design the weight step wrote; write their
@@ -249,8 +289,8 @@ def run_models(config_path: str | Path, harmonised_path: str | Path,
     settings = step_settings(config, workflow_config)
     data, concepts = read_harmonised(harmonised_path, concepts_path)
     design = read_weighted_design(data, concepts, config, weights_path, adjustments_path)
-    results, odds, effects = fit_models(design, data, concepts, config, settings.seed,
-                                        settings.min_cell_n)
+    results, odds, effects, predictions = fit_models(design, data, concepts, config,
+                                                     settings.seed, settings.min_cell_n)
     for message in results["warnings"]:
         print(f"surveykit model: warning: {message}", file=sys.stderr)
     with output_set() as out:
@@ -258,4 +298,6 @@ def run_models(config_path: str | Path, harmonised_path: str | Path,
         out.write_with(odds_ratios_out, lambda p: odds.round(10).to_csv(
             p, index=False, lineterminator="\n"))
         out.write_with(effects_out, lambda p: effects.round(10).to_csv(
+            p, index=False, lineterminator="\n"))
+        out.write_with(predictions_out, lambda p: predictions.round(10).to_csv(
             p, index=False, lineterminator="\n"))

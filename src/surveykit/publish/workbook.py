@@ -184,6 +184,7 @@ def write_workbook(tables: Mapping[str, PublishedTable], path: str | Path, title
     """Write every table to one workbook with a contents sheet (byte-identical reruns)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     text = _TEXT[language]
     workbook = Workbook()
@@ -198,7 +199,7 @@ def write_workbook(tables: Mapping[str, PublishedTable], path: str | Path, title
         name = _sheet_name(table_id, taken)
         _write_table(workbook.create_sheet(name), table, language, source)
         link = contents.cell(row=row, column=1, value=name)
-        link.hyperlink = f"#'{name}'!A1"
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{name}'!A1")
         link.font = Font(color="0563C1", underline="single")
         contents.cell(row=row, column=2, value=neutralise(table.title))
     contents.column_dimensions["A"].width = 34

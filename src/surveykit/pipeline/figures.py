@@ -1,0 +1,279 @@
+"""Workflow step ``figures``: every figure of a survey from its published tables.
+
+Reads what the estimate, weight and model steps wrote (so a figure can never show a cell
+the tables suppress) and writes SVG and PNG files plus ``figures.json`` with each figure's
+title and caption, which the report and ``snakemake --report`` use. A figure whose inputs
+the survey lacks (no intent scale, no models) is skipped with a notice.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from surveykit.data.config import load_survey_config, text_in
+from surveykit.data.outputs import output_set
+from surveykit.pipeline.settings import step_settings
+from surveykit.publish import figures
+from surveykit.publish.figure_style import caption_text, figure_context, save_figure
+from surveykit.publish.formats import format_count, format_number
+from surveykit.publish.labels import Labels
+
+__all__ = ["run_figures"]
+
+_TITLES = {
+    "de": {
+        "willing_by_group": "Wanderungsbereitschaft nach Gruppen (Anteil mit 95-%-Intervall)",
+        "intent_scale": "Wahrscheinlichkeit wegzuziehen, nach Gruppen",
+        "weighting_margins": "Stichprobe vor und nach der Gewichtung und Bevölkerung",
+        "weight_distribution": "Verteilung der Gewichte",
+        "odds_ratios": "Einflussfaktoren der Wanderungsbereitschaft (Odds Ratios)",
+        "ame": "Einflussfaktoren in Prozentpunkten (durchschnittliche Effekte)",
+        "predicted_1": "Vorhergesagte Wanderungsbereitschaft",
+        "predicted_2": "Vorhergesagte Wanderungsbereitschaft",
+        "priority_matrix": "Prioritätenmatrix: Unzufriedenheit und Bezug zum Wegzug",
+        "destinations": "Wohin die Wanderungsbereiten ziehen würden",
+    },
+    "en": {
+        "willing_by_group": "Willingness to move by group (share with 95% interval)",
+        "intent_scale": "Likelihood of moving away, by group",
+        "weighting_margins": "Sample before and after weighting, and the population",
+        "weight_distribution": "Distribution of the weights",
+        "odds_ratios": "Factors of willingness to move (odds ratios)",
+        "ame": "Factors in percentage points (average marginal effects)",
+        "predicted_1": "Predicted willingness to move",
+        "predicted_2": "Predicted willingness to move",
+        "priority_matrix": "Priority matrix: dissatisfaction and link to leaving",
+        "destinations": "Where those willing to move would go",
+    },
+}
+_SUPPRESSED = {
+    "de": "Zellen mit weniger als {n} Befragten sind nicht dargestellt.",
+    "en": "Cells with fewer than {n} respondents are not shown.",
+}
+_INTENT_NOTE = {
+    "de": "Zahlen in Prozent; schwarze Linie: 95-%-Intervall des Anteils, der einen Wegzug "
+          "für wahrscheinlich hält.",
+    "en": "Numbers in percent; black line: 95% interval of the share who think moving away "
+          "likely.",
+}
+_MARK_NOTE = {
+    "de": "▲/▼ signifikant höher/niedriger als in der übrigen Bevölkerung.",
+    "en": "▲/▼ significantly higher/lower than in the rest of the population.",
+}
+_PRIORITY_NOTE = {
+    "de": "x: Anteil der Unzufriedenen mit dem Angebot; y: um so viele Prozentpunkte sind "
+          "Unzufriedene häufiger wanderungsbereit als die übrigen Befragten (Zusammenhang, "
+          "keine Ursache); Linien: 95-%-Intervalle; gestrichelt: Mittel der Angebote; rot: "
+          "kritischer Quadrant.",
+    "en": "x: share dissatisfied with the item; y: how many percentage points more often the "
+          "dissatisfied are willing to move than the others (association, not cause); lines: "
+          "95% intervals; dashed: the items' averages; red: critical quadrant.",
+}
+_REFERENCE = {"de": "Referenzkategorien", "en": "Reference levels"}
+_MARGINS_NOTE = {
+    "de": "Durchschnittliche vorhergesagte Wahrscheinlichkeit, alle übrigen Merkmale wie "
+          "beobachtet.",
+    "en": "Average predicted probability, all other characteristics as observed.",
+}
+_AME_NOTE = {
+    "de": "Rot: erhöht die Wanderungsbereitschaft signifikant, blau: senkt sie, grau: kein "
+          "signifikanter Effekt.",
+    "en": "Red: raises willingness to move significantly, blue: lowers it, grey: no "
+          "significant effect.",
+}
+_LIMITED = {
+    "de": "( ) Aussagewert eingeschränkt (Basis unter {n} Befragten).",
+    "en": "( ) Limited reliability (base below {n} respondents).",
+}
+_ONLY = {"de": "Nur", "en": "Only"}
+_WEIGHT_NOTE = {
+    "de": "Gewichte relativ zum Mittel; Designeffekt der Gewichtung (Kish) {deff}, "
+          "effektive Fallzahl {n_eff}.",
+    "en": "Weights relative to their mean; design effect of weighting (Kish) {deff}, "
+          "effective sample size {n_eff}.",
+}
+_MODEL_NOTE = {
+    "de": "Design-basiertes Logit-Modell; Intervalle: 95 %.",
+    "en": "Design-based logit model; intervals: 95%.",
+}
+
+
+#: Identifier and label columns of the published CSVs: always text ("0" is a level).
+_TEXT_COLUMNS = {"table", "indicator", "indicator_label", "kind", "breakdown",
+                 "breakdown_label", "domain", "domain_label", "level", "level_label",
+                 "deff_form", "mark", "flag", "symbol", "item", "item_label", "quadrant",
+                 "parameter", "model", "variable", "contrast", "x", "x_value", "hue",
+                 "hue_value", "method"}
+
+
+def _read_csv(path: Path) -> pd.DataFrame | None:
+    """A published CSV: text columns keep empty strings, numeric columns become numbers
+    (an empty cell — a suppressed value — becomes NaN)."""
+    if not path.is_file():
+        return None
+    frame = pd.read_csv(path, keep_default_na=False, dtype=str)
+    for column in frame.columns:
+        if column in _TEXT_COLUMNS:
+            continue
+        numbers = pd.to_numeric(frame[column].replace("", None), errors="coerce")
+        if numbers.notna().sum() == (frame[column] != "").sum():
+            frame[column] = numbers
+    return frame
+
+
+def run_figures(config_path: str | Path, concepts_path: str | Path, shares_dir: str | Path,
+                summary_path: str | Path, weights_path: str | Path, margins_path: str | Path | None,
+                diagnostics_path: str | Path, model_dir: str | Path | None,
+                figures_out: str | Path,
+                workflow_config: dict[str, Any] | str | Path | None = None,
+                root: str | Path | None = None) -> None:
+    """Draw every figure the survey's results allow; write SVG, PNG and figures.json.
+
+    ``model_dir`` holds ``odds_ratios.csv``, ``ame.csv`` and ``predictions.csv`` (the
+    model step's tables), or is ``None`` for a survey without models.
+    """
+    config = load_survey_config(config_path, root=root)
+    settings = step_settings(config, workflow_config)
+    concepts = json.loads(Path(concepts_path).read_text(encoding="utf-8"))["concepts"]
+    report = config.spec.get("report") or {}
+    language = report.get("language", "de")
+    labels = Labels(concepts, language)
+    source = text_in(report.get("source") or config.spec.get("title") or config.id, language)
+    titles = _TITLES[language]
+    shares = Path(shares_dir)
+    outcome = (config.spec.get("models") or {}).get("outcome", "willing_to_move")
+    plans: list[tuple[str, Callable[[Any], Any], int | None, str]] = []
+    notices: list[str] = []
+    suppressed = _SUPPRESSED[language].format(n=settings.min_cell_n)
+    summary = json.loads(Path(summary_path).read_text(encoding="utf-8"))
+    reliability_n = summary["settings"]["reliability_n"]
+    populations = {table["id"]: table["population"] for table in summary["tables"]}
+
+    def hidden(rows: pd.DataFrame) -> str:
+        """The caption's notes on suppressed and limited cells, where the rows have any."""
+        flags = rows["flag"].fillna("").astype(str)
+        notes = [suppressed if flags.str.startswith("suppressed").any() else "",
+                 _LIMITED[language].format(n=reliability_n) if (flags == "limited").any()
+                 else ""]
+        return " ".join(filter(None, notes))
+
+    def base(rows: pd.DataFrame) -> int | None:
+        overall = rows[rows["breakdown"].fillna("") == ""]["n"].dropna()
+        return int(overall.max()) if len(overall) else None
+
+    def one_way(rows: pd.DataFrame) -> pd.DataFrame:
+        return rows[rows["breakdown"].str.count("×") == 0]
+
+    willing = _read_csv(shares / f"{outcome}.csv")
+    if willing is not None:
+        marks = _MARK_NOTE[language] if (willing["mark"] != "").any() else ""
+        willing_caption = caption_text(base(willing), source, language, " ".join(
+            filter(None, [marks, hidden(one_way(willing))])))
+        plans.append(("willing_by_group", lambda plt: figures.share_by_group(
+            plt, willing, labels, language, titles["willing_by_group"], willing_caption),
+            base(willing), ""))
+    ordinal = (config.spec.get("models") or {}).get("ordinal_outcome", "intent")
+    intent = _read_csv(shares / f"{ordinal}.csv")
+    if intent is not None:
+        intent_caption = caption_text(base(intent), source, language, " ".join(
+            filter(None, [_INTENT_NOTE[language], hidden(one_way(intent))])))
+        plans.append(("intent_scale", lambda plt: figures.intent_diverging(
+            plt, intent, willing, labels, language, titles["intent_scale"], intent_caption),
+            base(intent), ""))
+    else:
+        notices.append(f"no table of {ordinal!r}: the intent-scale figure is skipped")
+    if margins_path is not None and Path(margins_path).is_file():
+        margins = pd.read_csv(margins_path)
+        if len(margins):
+            plans.append(("weighting_margins", lambda plt: figures.weighting_margins(
+                plt, margins, labels, language, titles["weighting_margins"],
+                caption_text(int(margins.groupby("variable")["n"].sum().max()), source,
+                             language)), None, ""))
+    weights = pd.read_parquet(weights_path)
+    trim = (config.spec.get("weighting") or {}).get("trim") or {}
+    bounds = [b for b in (trim.get("lower"), trim.get("upper")) if b is not None] \
+        if trim.get("relative") else None
+    diagnostics = json.loads(Path(diagnostics_path).read_text(encoding="utf-8"))
+    weight_note = _WEIGHT_NOTE[language].format(
+        deff=format_number(diagnostics["kish_deff"], 2, language),
+        n_eff=format_count(diagnostics["effective_n"], language))
+    plans.append(("weight_distribution", lambda plt: figures.weight_distribution(
+        plt, weights, bounds, language, titles["weight_distribution"],
+        caption_text(len(weights), source, language, weight_note)), None, ""))
+    if model_dir is not None:
+        model = Path(model_dir)
+        odds = _read_csv(model / "odds_ratios.csv")
+        ame = _read_csv(model / "ame.csv")
+        predictions = _read_csv(model / "predictions.csv")
+        references = (config.spec.get("models") or {}).get("reference_levels") or {}
+        reference_text = "; ".join(f"{labels.concept(name)} {labels.level(name, level)}"
+                                   for name, level in references.items())
+        note = _MODEL_NOTE[language] + (f" {_REFERENCE[language]}: {reference_text}."
+                                        if reference_text else "")
+        if odds is not None:
+            plans.append(("odds_ratios", lambda plt: figures.odds_ratio_forest(
+                plt, odds, labels, language, titles["odds_ratios"],
+                caption_text(None, source, language, note)), None, ""))
+        if ame is not None:
+            plans.append(("ame", lambda plt: figures.ame_plot(
+                plt, ame, labels, language, titles["ame"],
+                caption_text(None, source, language, f"{note} {_AME_NOTE[language]}")),
+                None, ""))
+        if predictions is not None:
+            for number in sorted(set(predictions["set"])):
+                part = predictions[predictions["set"] == number].reset_index(drop=True)
+                names = [labels.concept(part["x"].iloc[0])]
+                if part["hue"].iloc[0]:
+                    names.append(labels.concept(part["hue"].iloc[0]))
+                joiner = " und " if language == "de" else " and "
+                title = f"{titles['predicted_1']}: {joiner.join(names)}"
+                plans.append((f"predicted_{number}", lambda plt, part=part, title=title:
+                              figures.predicted_probabilities(
+                                  plt, part, labels, language, title,
+                                  caption_text(None, source, language,
+                                               f"{_MARGINS_NOTE[language]} {note}")),
+                              None, ""))
+    else:
+        notices.append("no models configured: the model figures are skipped")
+    matrix = _read_csv(shares / "priority_matrix.csv")
+    if matrix is not None:
+        plans.append(("priority_matrix", lambda plt: figures.priority_matrix_plot(
+            plt, matrix, labels, language, titles["priority_matrix"],
+            caption_text(int(matrix["n"].max()), source, language, " ".join(filter(None, [
+                _PRIORITY_NOTE[language],
+                suppressed if (matrix["flag"] != "").any() else ""])))), None, ""))
+    destination = (config.spec.get("models") or {}).get("destination_outcome",
+                                                         "destination")
+    table_id = next((table["id"] for table in summary["tables"]
+                     if destination in table.get("indicators", [])), None)
+    destinations = _read_csv(shares / f"{table_id}.csv") if table_id else None
+    if destinations is not None:
+        destinations = destinations[destinations["indicator"] == destination]
+        only = populations.get(table_id)
+        destination_caption = caption_text(base(destinations), source, language, " ".join(
+            filter(None, [f"{_ONLY[language]}: {only}." if only else "",
+                          hidden(destinations)])))
+        plans.append(("destinations", lambda plt: figures.destination_shares(
+            plt, destinations, labels, language, titles["destinations"],
+            destination_caption), None, ""))
+    for notice in notices:
+        print(f"surveykit figures: notice: {config.id}: {notice}", file=sys.stderr)
+    listing = []
+    with output_set() as out, figure_context() as plt:
+        directory = out.directory(figures_out)
+        for name, draw, _, _ in plans:
+            figure = draw(plt)
+            caption = figure.texts[-1].get_text().replace("\n", " ") if figure.texts else ""
+            save_figure(figure, directory, name)
+            listing.append({"name": name, "title": titles.get(name, name),
+                            "caption": caption, "svg": f"{name}.svg", "png": f"{name}.png"})
+        (directory / "figures.json").write_text(
+            json.dumps({"survey": config.id, "language": language, "figures": listing,
+                        "notices": notices}, indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8")

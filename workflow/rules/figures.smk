@@ -1,0 +1,27 @@
+rule figures:
+    """Figures (SVG and PNG) from the published tables, the weights and the models."""
+    input:
+        config=survey_config,
+        concepts=rules.harmonise.output.concepts,
+        shares=rules.estimate.output.shares,
+        summary=rules.estimate.output.summary,
+        weights=rules.weight.output.weights,
+        margins=rules.weight.output.margins,
+        diagnostics=rules.weight.output.diagnostics,
+        models=model_tables,
+    output:
+        figures=report(
+            directory(f"{RESULTS}/{{survey}}/figures"),
+            patterns=["{name}.png"],
+            caption="../report/figures.rst",
+            category="Figures",
+        ),
+    log:
+        f"{RESULTS}/{{survey}}/logs/figures.log",
+    conda:
+        "../../environment.yml"
+    params:
+        seed=config["seed"],
+        min_cell_n=config["min_cell_n"],
+    script:
+        "../scripts/figures.py"
