@@ -137,3 +137,18 @@ def test_a_figure_leaves_hidden_cells_out_and_is_byte_identical(tmp_path: Path,
     assert hashes[0] == hashes[1]
     svg = (tmp_path / "a" / "shares.svg").read_text(encoding="utf-8")
     assert "<dc:date>" not in svg
+
+
+def test_english_on_request(published: PublishedTable) -> None:
+    labels = Labels({"y": {"type": "binary", "label": {"de": "Wegzugsbereit",
+                                                       "en": "Willing"}},
+                     "group": {"type": "categorical", "label": {"de": "Gruppe",
+                                                                "en": "Group"}}}, "en")
+    assert labels.concept("y") == "Willing" and labels.level("y", 1) == "yes"
+    notes = footnotes(published.rows, "holm", 0.05, 30, 50, "en")
+    assert any(note.startswith("/ Not reliable enough") for note in notes)
+    with figure_context() as plt:
+        figure = figures.share_by_group(plt, published.rows, labels, "en", "Title", "Base")
+        texts = [t.get_text() for t in figure.axes[0].texts]
+        plt.close(figure)
+    assert any(t.endswith("%") and " %" not in t for t in texts if "%" in t)

@@ -150,6 +150,7 @@ class SurveyDesign:
         self._adjustments = adjustments
         self._lonely_psu = lonely_psu
         self._spec = spec
+        self._degf: int | None = None  # computed on first use; a design never changes
 
     def _derive(self, weights: np.ndarray | None = None,
                 adjustment: VarianceAdjustment | None = None,
@@ -197,9 +198,11 @@ class SurveyDesign:
     @property
     def degf(self) -> int:
         """Design degrees of freedom: PSUs minus strata (among non-zero weights), as R."""
-        inset = self._weights != 0
-        return int(len(pd.unique(self._structure.clusters[0][inset]))
-                   - len(pd.unique(self._structure.strata[0][inset])))
+        if self._degf is None:
+            inset = self._weights != 0
+            self._degf = int(len(pd.unique(self._structure.clusters[0][inset]))
+                             - len(pd.unique(self._structure.strata[0][inset])))
+        return self._degf
 
     def __repr__(self) -> str:
         spec = ", ".join(f"{k}={v!r}" for k, v in self._spec.items() if v not in (None, False))
@@ -259,7 +262,8 @@ class SurveyDesign:
 
     def variance(self, influence: np.ndarray, present: np.ndarray | None = None
                  ) -> np.ndarray:
-        """Linearisation covariance of estimates with the given influence values (n × k).
+        """Linearisation covariance of estimates with the given influence values (n × k;
+        a scipy.sparse matrix is used as such where the design allows).
 
         ``present`` (n × k) marks the respondents of each estimate's (sub)population; it
         matters only for ``lonely_psu="average"``. Weight adjustments (raking,
@@ -267,8 +271,10 @@ class SurveyDesign:
         """
         if present is None:
             present = self._weights != 0
-        return taylor_covariance(np.asarray(influence, dtype=float), self._structure,
-                                 self._lonely_psu, self._adjustments, present)
+        if not hasattr(influence, "tocsc"):  # scipy.sparse matrices pass as they are
+            influence = np.asarray(influence, dtype=float)
+        return taylor_covariance(influence, self._structure, self._lonely_psu,
+                                 self._adjustments, present)
 
     def statistic_covariance(self, estimate: np.ndarray, influence: np.ndarray | None,
                              recompute: Recompute | None, present: np.ndarray | None = None

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -48,7 +48,7 @@ class VarianceAdjustment(Protocol):
 
 def _group_sums(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     """Column sums of ``values`` (n × k) within integer ``codes`` → (size × k)."""
-    sums = np.empty((size, values.shape[1]))
+    sums = np.empty((size, values.shape[1]), order="F")  # the next sum reads columns too
     # bincount reads a column several times faster when it is contiguous in memory.
     values = np.asfortranarray(values)
     for column in range(values.shape[1]):
@@ -76,6 +76,7 @@ class _StageData:
     finite: np.ndarray         # per stratum: 1 − n/N (1 without fpc)
     multiplier: np.ndarray     # per cluster: product of earlier-stage sampling fractions
     row_strata: np.ndarray     # per row: stratum code
+    singletons: bool           # every row is its own cluster, in row order (ids = ~1)
 
 
 def _stage(structure: Structure, stage: int, multiplier_rows: np.ndarray) -> _StageData:
@@ -96,24 +97,24 @@ def _stage(structure: Structure, stage: int, multiplier_rows: np.ndarray) -> _St
     else:
         group = _first_of(strata_rows, structure.clusters[stage - 1], n_strata)
     multiplier = _first_of(clusters, multiplier_rows, n_clusters)
+    singletons = n_clusters == len(clusters) and bool(
+        (clusters == np.arange(n_clusters)).all())
     return _StageData(clusters, n_clusters, cluster_stratum, n_strata, group, n_sampled,
-                      finite, multiplier, strata_rows)
+                      finite, multiplier, strata_rows, singletons)
 
 
 def _stage_covariance(influence: np.ndarray, data: _StageData, lonely_psu: str,
                       stage: int, present: np.ndarray) -> np.ndarray:
-    totals = _group_sums(data.cluster_codes, influence, data.n_clusters)
+    # With one respondent per cluster the cluster totals are the influence values.
+    totals = np.asfortranarray(influence) if data.singletons else \
+        _group_sums(data.cluster_codes, influence, data.n_clusters)
     stratum_means = _group_sums(data.cluster_stratum, totals, data.n_strata)
     stratum_means /= data.n_sampled[:, None]
     lonely = data.n_sampled == 1
     census = data.finite < 1e-7
     contributing = ~census
-    if lonely.any() and lonely_psu == "fail" and (lonely & contributing).any():
-        raise DataError(
-            f"a stratum has only one PSU at stage {stage + 1}; its variance cannot be "
-            "estimated. Choose lonely_psu='remove', 'adjust', 'average' or 'certainty' "
-            "(as R's options(survey.lonely.psu=)), or merge the stratum with a neighbour"
-        )
+    if lonely_psu == "fail":
+        _check_lonely(data, stage)
     centre = stratum_means.copy()
     if lonely_psu == "adjust":
         centre[lonely] = 0.0  # R: a lonely PSU's total is used uncentred
@@ -138,6 +139,16 @@ def _stage_covariance(influence: np.ndarray, data: _StageData, lonely_psu: str,
     return weighted.T @ weighted
 
 
+def _check_lonely(data: _StageData, stage: int) -> None:
+    """R's ``survey.lonely.psu = "fail"``: a stratum with one PSU that contributes."""
+    if ((data.n_sampled == 1) & (data.finite >= 1e-7)).any():
+        raise DataError(
+            f"a stratum has only one PSU at stage {stage + 1}; its variance cannot be "
+            "estimated. Choose lonely_psu='remove', 'adjust', 'average' or 'certainty' "
+            "(as R's options(survey.lonely.psu=)), or merge the stratum with a neighbour"
+        )
+
+
 def _average_inflation(data: _StageData, lonely: np.ndarray, present: np.ndarray
                        ) -> np.ndarray:
     """Per stratum and estimate: nstrat / nokstrat of the stratum's onestage group."""
@@ -154,6 +165,43 @@ def _average_inflation(data: _StageData, lonely: np.ndarray, present: np.ndarray
             ratio = np.where(ok_strata > 0, all_strata / ok_strata, 0.0)
         inflation[:, column] = ratio[data.stratum_group]
     return inflation
+
+
+def _sparse_stage_covariance(influence: Any, data: _StageData, lonely_psu: str
+                             ) -> np.ndarray:
+    """One stage's covariance for sparse influence values (each respondent in few columns,
+    as cell totals): ``Σ_c s_h (t_c − m_h)(t_c − m_h)'`` expanded to ``t' S t`` minus the
+    stratum terms, so the sparse matrix is never centred (which would fill it)."""
+    from scipy import sparse
+
+    matrix = sparse.csc_matrix(influence)
+    if data.singletons:
+        totals = matrix
+    else:
+        rows = len(data.cluster_codes)
+        grouping = sparse.csr_matrix((np.ones(rows), (data.cluster_codes, np.arange(rows))),
+                                     shape=(data.n_clusters, rows))
+        totals = sparse.csc_matrix(grouping @ matrix)
+    strata = sparse.csr_matrix((np.ones(data.n_clusters),
+                                (data.cluster_stratum, np.arange(data.n_clusters))),
+                               shape=(data.n_strata, data.n_clusters))
+    sums = np.asarray((strata @ totals).todense())                  # H × k
+    lonely = data.n_sampled == 1
+    centre = sums / data.n_sampled[:, None]
+    if lonely_psu == "adjust":
+        centre[lonely] = 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(lonely, data.finite,
+                         data.finite * data.n_sampled / (data.n_sampled - 1))
+    scale = np.where(data.finite < 1e-7, 0.0, scale)
+    if lonely_psu in ("remove", "certainty"):
+        scale = np.where(lonely, 0.0, scale)
+    per_cluster = sparse.diags(scale[data.cluster_stratum] * data.multiplier)
+    covariance = np.asarray((totals.T @ per_cluster @ totals).todense())
+    cross = (sums * scale[:, None]).T @ centre
+    covariance -= cross + cross.T
+    covariance += (centre * (scale * data.n_sampled)[:, None]).T @ centre
+    return covariance
 
 
 def taylor_covariance(
@@ -188,6 +236,14 @@ def taylor_covariance(
     numpy.ndarray
         The k × k covariance matrix.
     """
+    if hasattr(influence, "tocsc"):  # a scipy.sparse matrix
+        single_stage = structure.population is None or structure.n_stages == 1
+        if not adjustments and single_stage and lonely_psu != "average":
+            data = _stage(structure, 0, np.ones(influence.shape[0]))
+            if lonely_psu == "fail":
+                _check_lonely(data, 0)
+            return _sparse_stage_covariance(influence, data, lonely_psu)
+        influence = influence.toarray()
     values = np.asarray(influence, dtype=float)
     if values.ndim == 1:
         values = values[:, None]

@@ -132,13 +132,6 @@ def _t_quantile(level: float, degf: float) -> float:
 
 
 def _adjust(p_values: np.ndarray, correction: str) -> np.ndarray:
-    from surveykit.estimation.share_tables import CORRECTIONS
+    from surveykit.estimation.share_tables import adjust_p_values
 
-    method = CORRECTIONS[correction]
-    finite = np.isfinite(p_values)
-    adjusted = p_values.copy()
-    if method is not None and finite.any():
-        from statsmodels.stats.multitest import multipletests
-
-        adjusted[finite] = multipletests(p_values[finite], method=method)[1]
-    return adjusted
+    return adjust_p_values(p_values, correction)

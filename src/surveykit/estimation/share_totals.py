@@ -1,0 +1,278 @@
+"""A whole share table from one variance computation of its cell totals (linearisation).
+
+Every number of a share table is a smooth function of the weighted totals of its cells:
+``T[d, ℓ] = Σ w·y_ℓ`` and the bases ``N[d] = Σ w`` of each domain ``d`` (respondents who
+answered). Under Taylor linearisation the influence values of any such function are the
+function's gradient applied to the totals' influence values, so its variance is
+``g' V g`` with ``V`` the covariance of the totals — exactly, not approximately, and with
+every weight adjustment (raking, calibration) already in ``V``. One pass of the variance
+engine over the totals therefore gives the shares, their SEs, the cell-versus-rest
+differences and the Rao–Scott test, where computing each from its own influence values
+would run the engine four times over larger matrices. The numbers are the same as those of
+`surveykit.estimation.linear_estimators` and R's ``svyby``/``svyciprop``/``svychisq``
+(the golden tests check both).
+
+Replicate designs do not use this: their variances come from recomputing each statistic
+with every replicate's weights, as R does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from surveykit._core.errors import DataError
+from surveykit.estimation.intervals import confidence_interval, proportion_interval
+
+if TYPE_CHECKING:
+    from surveykit.design import SurveyDesign
+
+__all__ = ["CellTotals", "cell_totals"]
+
+
+@dataclass(frozen=True)
+class CellTotals:
+    """Totals of the cells and bases of one indicator by one breakdown, with covariance.
+
+    ``totals`` has ``E·(L + 1)`` entries: for each extended domain ``e`` (the breakdown's
+    domains, then respondents whose breakdown value is missing) its ``L`` level totals and
+    its base. ``counts`` are the unweighted respondents per extended domain.
+    """
+
+    totals: np.ndarray
+    covariance: np.ndarray
+    counts: np.ndarray
+    squares: np.ndarray      # Σ w·y² per extended domain (numeric indicators)
+    n_domains: int           # D (without the missing-breakdown group)
+    n_levels: int            # L
+
+    def t(self, domain: int, level: int) -> int:
+        return domain * (self.n_levels + 1) + level
+
+    def n(self, domain: int) -> int:
+        return domain * (self.n_levels + 1) + self.n_levels
+
+
+def cell_totals(design: SurveyDesign, matrix: np.ndarray, answered: np.ndarray,
+                codes: np.ndarray, n_domains: int) -> CellTotals:
+    """The totals' covariance from one pass of the design's variance engine.
+
+    Parameters
+    ----------
+    matrix
+        n × L values (level indicators, or the numeric indicator), 0 where not answered.
+    answered
+        Respondents with a value of the indicator and a non-zero weight.
+    codes
+        Domain per respondent, 0 … D−1, or −1 where the breakdown value is missing.
+    n_domains
+        D.
+    """
+    weights = design.weights
+    n_levels = matrix.shape[1]
+    extended = np.where(codes >= 0, codes, n_domains)
+    domains = n_domains + (1 if (codes < 0).any() else 0)
+    width = n_levels + 1
+    from scipy import sparse
+
+    rows = np.flatnonzero(answered)
+    base = extended[rows] * width
+    # Each respondent adds to few totals: a sparse matrix, which the variance engine sums
+    # without filling it in (dense only where adjustments or multi-stage designs need it).
+    entries = [(rows, base + n_levels, weights[rows])]
+    for level in range(n_levels):
+        values = weights[rows] * matrix[rows, level]
+        keep = values != 0
+        entries.append((rows[keep], base[keep] + level, values[keep]))
+    row_index = np.concatenate([e[0] for e in entries])
+    column_index = np.concatenate([e[1] for e in entries])
+    influence = sparse.csc_matrix((np.concatenate([e[2] for e in entries]),
+                                   (row_index, column_index)),
+                                  shape=(len(weights), domains * width))
+    present = None
+    if design.lonely_psu == "average":
+        present = np.zeros(influence.shape, dtype=bool)
+        present[rows[:, None], base[:, None] + np.arange(width)[None, :]] = True
+    covariance = design.variance(influence, present)
+    totals = np.asarray(influence.sum(axis=0)).ravel()
+    counts = np.bincount(extended[rows], minlength=domains)
+    squares = np.bincount(extended[rows], weights=weights[rows] * matrix[rows, 0] ** 2,
+                          minlength=domains)
+    return CellTotals(totals, covariance, counts, squares, n_domains, n_levels)
+
+
+def _quadratic(gradients: np.ndarray, covariance: np.ndarray) -> np.ndarray:
+    """diag(G V G') without forming G V G'."""
+    return np.einsum("ij,jk,ik->i", gradients, covariance, gradients)
+
+
+def domain_degrees_of_freedom(design: SurveyDesign, codes: np.ndarray, n_domains: int
+                              ) -> np.ndarray:
+    """Per domain: the design df of its subset design (PSUs minus strata with a member),
+    counting respondents whose indicator is missing, as R's ``degf(subset(...))``."""
+    inset = (design.weights != 0) & (codes >= 0)
+    domain = codes[inset]
+
+    def distinct(groups: np.ndarray) -> np.ndarray:
+        # a domain × group table of "seen" flags: no sort of a million pairs
+        seen = np.zeros((n_domains, int(groups.max()) + 1 if len(groups) else 1), dtype=bool)
+        seen[domain, groups] = True
+        return seen.sum(axis=1)
+
+    psus = distinct(design.structure.clusters[0][inset])
+    strata = distinct(design.structure.strata[0][inset])
+    return (psus - strata).astype(float)
+
+
+def share_cells(design: SurveyDesign, totals: CellTotals, kind: str, levels: list[Any],
+                interval: str, level: float, deff: str, with_tests: bool,
+                domain_df: np.ndarray | None) -> pd.DataFrame:
+    """Estimates, SEs, intervals, bases, design effects and (with a breakdown) the cell
+    versus rest tests, one row per (domain, level) of a non-empty domain."""
+    D, L = totals.n_domains, totals.n_levels
+    V, T = totals.covariance, totals.totals
+    numeric = kind in ("numeric", "scale")
+    shown = list(range(L)) if kind != "binary" else [levels.index(1)] if 1 in levels else []
+    rows, gradients, rest_gradients = [], [], []
+    non_missing = [d for d in range(D) if totals.counts[d] > 0]
+    base_all = sum(T[totals.n(d)] for d in non_missing)
+    for d in non_missing:
+        n_d = T[totals.n(d)]
+        for ell in shown:
+            estimate = T[totals.t(d, ell)] / n_d
+            gradient = np.zeros(len(T))
+            gradient[totals.t(d, ell)] = 1 / n_d
+            gradient[totals.n(d)] = -estimate / n_d
+            gradients.append(gradient)
+            rows.append({"domain": d, "level": levels[ell] if not numeric else "",
+                         "estimate": estimate, "n": int(totals.counts[d]),
+                         "n_weighted": n_d})
+            if with_tests:
+                rest_total = sum(T[totals.t(o, ell)] for o in non_missing if o != d)
+                rest_base = base_all - n_d
+                rest = rest_total / rest_base if rest_base > 0 else np.nan
+                difference = gradient.copy()
+                for other in non_missing:
+                    if other != d:
+                        difference[totals.t(other, ell)] = -1 / rest_base
+                        difference[totals.n(other)] = rest / rest_base
+                rest_gradients.append(difference)
+                rows[-1]["difference"] = estimate - rest
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        raise DataError("share table: no respondent has a value in any domain")
+    gradients_ = np.array(gradients)
+    frame["se"] = np.sqrt(np.clip(_quadratic(gradients_, V), 0, None))
+    estimate, se = frame["estimate"].to_numpy(), frame["se"].to_numpy()
+    if numeric:
+        low, high = confidence_interval(estimate, se, level, float(design.degf))
+    else:
+        dof = domain_df[frame["domain"].to_numpy()] if domain_df is not None else \
+            float(design.degf)
+        low, high = proportion_interval(interval, estimate, se, level, dof, design.n)
+    frame["ci_low"], frame["ci_high"] = low, high
+    frame["deff"] = _design_effects(totals, frame, kind, levels, deff, numeric)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["n_eff"] = frame["n"] / frame["deff"]
+    if with_tests:
+        variance = _quadratic(np.array(rest_gradients), V)
+        frame["difference_se"] = np.sqrt(np.clip(variance, 0, None))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = frame["difference"] / frame["difference_se"]
+        frame["p_value"] = 2 * stats.t.sf(np.abs(t), float(design.degf))
+    return frame
+
+
+def _design_effects(totals: CellTotals, frame: pd.DataFrame, kind: str, levels: list,
+                    deff: str, numeric: bool) -> np.ndarray:
+    """The design effect of each share or mean: its variance over the SRS variance (Kish's
+    with-replacement form, or R's default without replacement)."""
+    nobs = frame["n"].to_numpy(dtype=float)
+    psum = frame["n_weighted"].to_numpy()
+    mean = frame["estimate"].to_numpy()
+    if numeric:
+        squares = totals.squares[frame["domain"].to_numpy()]
+        spread = squares / psum - mean**2
+    else:
+        spread = mean * (1 - mean)  # weighted variance of a 0/1 indicator
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance = spread * nobs / (nobs - 1)
+        srs = variance / nobs if deff == "replace" else \
+            variance * (psum - nobs) / (psum * nobs)
+        return frame["se"].to_numpy() ** 2 / srs
+
+
+def rao_scott_from_totals(design: SurveyDesign, totals: CellTotals, kind: str,
+                          present: list[int]) -> dict[str, Any] | None:
+    """Rao–Scott F test of indicator × breakdown (R's ``svychisq(statistic="F")``) from the
+    cell totals; ``None`` when a margin of the table is empty."""
+    from surveykit.estimation.rao_scott import _rao_scott
+
+    T = totals.totals
+    columns = [d for d in range(totals.n_domains) if totals.counts[d] > 0]
+    rows_: list[np.ndarray] = []
+    for d in columns:
+        for ell in present:
+            gradient = np.zeros(len(T))
+            if kind == "binary" and ell == -1:  # the 0 level: base minus the 1 level
+                gradient[totals.n(d)] = 1.0
+                gradient[totals.t(d, 0)] = -1.0
+            else:
+                gradient[totals.t(d, ell)] = 1.0
+            rows_.append(gradient)
+    cell_gradients = np.array(rows_)           # cells, rows (levels) varying fastest
+    cell_totals_ = cell_gradients @ T
+    n_rows, n_columns = len(present), len(columns)
+    table = cell_totals_.reshape(n_columns, n_rows)
+    if (table.sum(axis=0) == 0).any() or (table.sum(axis=1) == 0).any() or \
+            n_rows < 2 or n_columns < 2:
+        return None
+    complete = cell_totals_.sum()
+    share = cell_totals_ / complete
+    base_gradient = np.zeros(len(T))
+    for d in columns:
+        base_gradient[totals.n(d)] = 1.0
+    jacobian = (cell_gradients - share[:, None] * base_gradient[None, :]) / complete
+    covariance = jacobian @ totals.covariance @ jacobian.T
+    shaped = _Shape(n_rows, n_columns, int(design.n))
+    result = _rao_scott(shaped, share, covariance, cell_totals_, "F", float(design.degf))
+    return {"method": "Rao-Scott F (second-order)", "statistic": result["statistic"],
+            "ndf": result["ndf"], "ddf": result["ddf"], "p_value": result["p_value"]}
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the Rao–Scott computation needs to know of a table."""
+
+    n_rows: int
+    n_columns: int
+    n_design: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.n_rows, self.n_columns
+
+
+def equal_means_test(design: SurveyDesign, totals: CellTotals) -> dict[str, Any]:
+    """Design-based Wald F test that the domain means are equal."""
+    from surveykit.estimation.share_tables import _wald_equal_means
+
+    T = totals.totals
+    columns = [d for d in range(totals.n_domains) if totals.counts[d] > 0]
+    gradients = []
+    means = []
+    for d in columns:
+        gradient = np.zeros(len(T))
+        mean = T[totals.t(d, 0)] / T[totals.n(d)]
+        gradient[totals.t(d, 0)] = 1 / T[totals.n(d)]
+        gradient[totals.n(d)] = -mean / T[totals.n(d)]
+        gradients.append(gradient)
+        means.append(mean)
+    jacobian = np.array(gradients)
+    covariance = jacobian @ totals.covariance @ jacobian.T
+    return _wald_equal_means(pd.DataFrame({"estimate": means}), covariance,
+                             float(design.degf))
