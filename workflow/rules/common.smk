@@ -78,6 +78,20 @@ def model_tables(wildcards):
     return [f"{base}/odds_ratios.csv", f"{base}/ame.csv", f"{base}/predictions.csv"]
 
 
+def model_results(wildcards):
+    """The model step's JSON, or nothing for a survey without models."""
+    if not SURVEYS[wildcards.survey].spec.get("models"):
+        return []
+    return [f"{RESULTS}/{wildcards.survey}/models/models.json"]
+
+
+def strategy_results(wildcards):
+    """The strategies step's JSON, or nothing for a survey without strategies."""
+    if not SURVEYS[wildcards.survey].spec.get("strategies"):
+        return []
+    return [f"{RESULTS}/{wildcards.survey}/strategies.json"]
+
+
 def all_outputs():
     """Every final output of every survey in the sheet."""
     outputs = []
@@ -91,6 +105,7 @@ def all_outputs():
             f"{RESULTS}/{survey_id}/tables/shares",
             f"{RESULTS}/{survey_id}/tables.xlsx",
             f"{RESULTS}/{survey_id}/figures",
+            f"{RESULTS}/{survey_id}/report.html",
         ]
         if SURVEYS[survey_id].spec.get("models"):
             outputs.append(f"{RESULTS}/{survey_id}/models/models.json")

@@ -23,6 +23,7 @@ from surveykit.publish import figures
 from surveykit.publish.figure_style import caption_text, figure_context, save_figure
 from surveykit.publish.formats import format_count, format_number
 from surveykit.publish.labels import Labels
+from surveykit.publish.tables import read_published_csv as _read_csv
 
 __all__ = ["run_figures"]
 
@@ -102,29 +103,6 @@ _MODEL_NOTE = {
     "de": "Design-basiertes Logit-Modell; Intervalle: 95 %.",
     "en": "Design-based logit model; intervals: 95%.",
 }
-
-
-#: Identifier and label columns of the published CSVs: always text ("0" is a level).
-_TEXT_COLUMNS = {"table", "indicator", "indicator_label", "kind", "breakdown",
-                 "breakdown_label", "domain", "domain_label", "level", "level_label",
-                 "deff_form", "mark", "flag", "symbol", "item", "item_label", "quadrant",
-                 "parameter", "model", "variable", "contrast", "x", "x_value", "hue",
-                 "hue_value", "method"}
-
-
-def _read_csv(path: Path) -> pd.DataFrame | None:
-    """A published CSV: text columns keep empty strings, numeric columns become numbers
-    (an empty cell — a suppressed value — becomes NaN)."""
-    if not path.is_file():
-        return None
-    frame = pd.read_csv(path, keep_default_na=False, dtype=str)
-    for column in frame.columns:
-        if column in _TEXT_COLUMNS:
-            continue
-        numbers = pd.to_numeric(frame[column].replace("", None), errors="coerce")
-        if numbers.notna().sum() == (frame[column] != "").sum():
-            frame[column] = numbers
-    return frame
 
 
 def run_figures(config_path: str | Path, concepts_path: str | Path, shares_dir: str | Path,

@@ -153,3 +153,27 @@ def tables_as_frame(tables: Mapping[str, PublishedTable]) -> pd.DataFrame:
     """All tables' rows in one frame (for the report and the strategies)."""
     frames = [table.rows for table in tables.values()]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+
+
+#: Identifier and label columns of the published CSVs: always text ("0" is a level).
+_TEXT_COLUMNS = {"table", "indicator", "indicator_label", "kind", "breakdown",
+                 "breakdown_label", "domain", "domain_label", "level", "level_label",
+                 "deff_form", "mark", "flag", "symbol", "item", "item_label", "quadrant",
+                 "parameter", "model", "variable", "contrast", "x", "x_value", "hue",
+                 "hue_value", "method"}
+
+
+def read_published_csv(path: str | Path) -> pd.DataFrame | None:
+    """A published CSV: text columns keep empty strings, numeric columns become numbers
+    (an empty cell — a suppressed value — becomes NaN)."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    frame = pd.read_csv(path, keep_default_na=False, dtype=str)
+    for column in frame.columns:
+        if column in _TEXT_COLUMNS:
+            continue
+        numbers = pd.to_numeric(frame[column].replace("", None), errors="coerce")
+        if numbers.notna().sum() == (frame[column] != "").sum():
+            frame[column] = numbers
+    return frame

@@ -1,0 +1,295 @@
+"""Workflow step ``report``: the HTML report from every published result of one survey.
+
+Reads what the earlier steps wrote — share tables, figures, models, weighting diagnostics,
+strategies — and the raw inputs' checksums, and writes ``report.html`` (self-contained,
+deterministic). It computes nothing statistical itself: every number it shows was published
+by an earlier step, so the report cannot disagree with the tables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from surveykit.data.config import SurveyConfig, load_survey_config, text_in
+from surveykit.data.outputs import output_set
+from surveykit.pipeline.settings import step_settings
+from surveykit.publish.findings import key_findings
+from surveykit.publish.formats import format_count, format_number, format_percent
+from surveykit.publish.labels import Labels
+from surveykit.publish.report import (
+    ReportChapter,
+    ReportTable,
+    figure_for,
+    html_rows,
+    render_report,
+    sha256_of,
+    share_base,
+    versions,
+)
+from surveykit.publish.report_text import TEXT
+from surveykit.publish.tables import read_published_csv as _read_csv
+
+__all__ = ["run_report"]
+
+_METHOD = {"de": {"rake": "Raking", "poststratify": "Nachschichtung", "linear":
+                  "lineare Kalibrierung", "raking": "Kalibrierung (Raking)", "logit":
+                  "Logit-Kalibrierung"},
+           "en": {"rake": "Raking", "poststratify": "Post-stratification", "linear":
+                  "linear calibration", "raking": "calibration (raking)", "logit":
+                  "logit calibration"}}
+
+
+def _table(rows: pd.DataFrame, caption: str, notes: list[str], tests: pd.DataFrame | None,
+           labels: Labels, language: str) -> ReportTable:
+    test_lines = []
+    if tests is not None and len(tests):
+        for test in tests.itertuples(index=False):
+            names = " × ".join(labels.concept(n) for n in str(test.breakdown).split(" × "))
+            p_value = float(test.p_value)
+            p_text = ("< 0,001" if language == "de" else "< 0.001") if p_value < 0.001 else \
+                "= " + format_number(p_value, 3, language)
+            kind = "Rao-Scott" if str(test.method).startswith("Rao") else "Wald"
+            test_lines.append(f"{kind}-{'Test' if language == 'de' else 'test'} "
+                              f"{names}: F = {format_number(float(test.statistic), 2, language)}"
+                              f", p {p_text}")
+    numeric = bool(len(rows)) and rows["kind"].iloc[0] in ("numeric", "scale")
+    return ReportTable(caption=caption, base=share_base(rows, language), numeric=numeric,
+                       rows=html_rows(rows, language), notes=notes, tests=test_lines)
+
+
+def _share_tables(shares: Path, summary: Mapping[str, Any], labels: Labels, language: str
+                  ) -> dict[str, tuple[pd.DataFrame, ReportTable]]:
+    """Every published share table, by id, as rows and as a report table."""
+    tests = _read_csv(shares / "tests.csv")
+    out = {}
+    for entry in summary["tables"]:
+        rows = _read_csv(shares / f"{entry['id']}.csv")
+        if rows is None:
+            continue
+        table_tests = tests[tests["table"] == entry["id"]] if tests is not None else None
+        caption = entry["title"] + (f" ({entry['population']})" if entry["population"] else "")
+        table = _table(rows, caption, entry["notes"], table_tests, labels, language)
+        out[entry["id"]] = (rows, dataclasses.replace(table, anchor=f"tab-{entry['id']}"))
+    return out
+
+
+def _study(config: SurveyConfig, diagnostics: Mapping[str, Any], language: str, n: int
+           ) -> list[tuple[str, str]]:
+    t = TEXT[language]
+    report = config.spec.get("report") or {}
+    rows = []
+    if report.get("population"):
+        rows.append((t["population"], text_in(report["population"], language)))
+    rows.append((t["sample"], t["respondents"].format(n=format_count(n, language))))
+    if report.get("mode"):
+        rows.append((t["mode"], text_in(report["mode"], language)))
+    if report.get("field_period"):
+        rows.append((t["field_period"], text_in(report["field_period"], language)))
+    if report.get("gross_sample"):
+        gross = int(report["gross_sample"])
+        rows.append((t["response"], t["response_rate"].format(
+            n=format_count(n, language), gross=format_count(gross, language),
+            rate=format_percent(n / gross, 1, language))))
+    rows.append((t["weighting"], _weighting_text(config, diagnostics, language)))
+    rows.append((t["design_effect"], format_number(diagnostics["kish_deff"], 2, language)))
+    rows.append((t["effective_n"], format_count(diagnostics["effective_n"], language)))
+    return rows
+
+
+def _weighting_text(config: SurveyConfig, diagnostics: Mapping[str, Any], language: str
+                    ) -> str:
+    t = TEXT[language]
+    method = diagnostics.get("method", "none")
+    if method == "none":
+        return t["weighting_none"]
+    margins = _margin_names(config)
+    trim = diagnostics.get("trim") or {}
+    bounds = ("–".join(format_number(b, 1, language) for b in
+                       (trim.get("lower"), trim.get("upper")) if b is not None)
+              + (" × " + ("Mittel" if language == "de" else "mean")
+                 if trim.get("relative") else "")) if trim else "–"
+    return t["weighting_text"].format(method=_METHOD[language].get(method, method),
+                                      margins=margins, trim=bounds)
+
+
+def _margin_names(config: SurveyConfig) -> str:
+    files = [Path(entry["file"]).stem for entry in
+             (config.spec.get("weighting") or {}).get("margins") or []]
+    return ", ".join(files) if files else "–"
+
+
+def _strategies(path: Path | None) -> list[dict[str, Any]]:
+    """Handlungsfelder with their strategies and evidence, as the strategies step wrote."""
+    if path is None or not path.is_file():
+        return []
+    document = json.loads(path.read_text(encoding="utf-8"))
+    fields = []
+    for field_ in document.get("fields", []):
+        strategies = []
+        for strategy in field_.get("strategies", []):
+            evidence = []
+            for item in strategy.get("evidence", []):
+                reference = item.get("reference") or {}
+                figure = reference.get("figure") if isinstance(reference, dict) else None
+                table = reference.get("table") if isinstance(reference, dict) else None
+                evidence.append({"text": item.get("text", ""), "met": item.get("met", False),
+                                 "link": f"abb-{figure}" if figure else
+                                 (f"tab-{table}" if table else "")})
+            strategies.append({"title": strategy.get("title", strategy.get("id", "")),
+                               "text": strategy.get("text", ""),
+                               "fired": bool(strategy.get("fired")), "evidence": evidence})
+        fields.append({"id": field_.get("id", ""), "title": field_.get("title", ""),
+                       "concept": field_.get("concept", ""), "strategies": strategies})
+    return fields
+
+
+def run_report(config_path: str | Path, concepts_path: str | Path, shares_dir: str | Path,
+               summary_path: str | Path, figures_dir: str | Path,
+               diagnostics_path: str | Path, models_path: str | Path | None,
+               model_dir: str | Path | None, strategies_path: str | Path | None,
+               report_out: str | Path,
+               workflow_config: dict[str, Any] | str | Path | None = None,
+               root: str | Path | None = None) -> None:
+    """Write ``report.html`` for one survey from its published results."""
+    config = load_survey_config(config_path, root=root)
+    settings = step_settings(config, workflow_config)
+    concepts = json.loads(Path(concepts_path).read_text(encoding="utf-8"))["concepts"]
+    summary = json.loads(Path(summary_path).read_text(encoding="utf-8"))
+    diagnostics = json.loads(Path(diagnostics_path).read_text(encoding="utf-8"))
+    language = summary["settings"]["language"]
+    t = TEXT[language]
+    labels = Labels(concepts, language)
+    shares = Path(shares_dir)
+    figures = Path(figures_dir)
+    listing = json.loads((figures / "figures.json").read_text(encoding="utf-8"))
+    tables = _share_tables(shares, summary, labels, language)
+    spec = config.spec
+    models_spec = spec.get("models") or {}
+    outcome = models_spec.get("outcome", "willing_to_move")
+    willing = tables.get(outcome, (None, None))[0]
+    model = Path(model_dir) if model_dir else None
+    ame = _read_csv(model / "ame.csv") if model else None
+    priority = _read_csv(shares / "priority_matrix.csv")
+    if priority is not None:
+        priority = priority[priority["flag"].fillna("") == ""]
+
+    def table_with(indicator: str) -> tuple[str, pd.DataFrame] | None:
+        for entry in summary["tables"]:
+            if indicator in entry.get("indicators", []) and entry["id"] != indicator:
+                return entry["id"], tables[entry["id"]][0]
+        return None
+
+    participation = table_with("participation_wish")
+    participation_rows = None
+    if participation is not None:
+        rows = participation[1]
+        participation_rows = rows[rows["indicator"] == "participation_wish"]
+    destination = models_spec.get("destination_outcome", "destination")
+    destinations = table_with(destination)
+    groups = list(next((t_.get("groups") for t_ in (spec.get("tables") or {}).values()
+                        if outcome in t_.get("indicators", [])), None)
+                  or spec.get("groups") or [])
+    intent = models_spec.get("ordinal_outcome")
+    intent_label = labels.concept(intent) if intent else labels.concept(outcome)
+    findings = key_findings(willing, intent_label, groups, ame, priority, participation_rows,
+                            destinations[1][destinations[1]["indicator"] == destination]
+                            if destinations else None, labels, language)
+
+    def figure(name: str) -> list:
+        found = figure_for(figures, listing, name)
+        return [found] if found else []
+
+    chapters = []
+    willing_chapter = ReportChapter("wanderungsbereitschaft", t["ch_willing"],
+                                    t["ch_willing_intro"],
+                                    figure("willing_by_group") + figure("intent_scale"))
+    for table_id in (outcome, intent):
+        if table_id in tables:
+            willing_chapter.tables.append(tables[table_id][1])
+    chapters.append(willing_chapter)
+    if model is not None:
+        models_chapter = ReportChapter("modelle", t["ch_models"], t["ch_models_intro"],
+                                       figure("ame") + figure("odds_ratios")
+                                       + figure("predicted_1") + figure("predicted_2"))
+        models_chapter.paragraphs = _model_paragraphs(models_path, language)
+        chapters.append(models_chapter)
+    if priority is not None:
+        chapters.append(ReportChapter("defizite", t["ch_deficits"], t["ch_deficits_intro"],
+                                      figure("priority_matrix")))
+    if participation is not None:
+        chapter = ReportChapter("mitwirkung", t["ch_participation"])
+        chapter.tables.append(tables[participation[0]][1])
+        chapters.append(chapter)
+    newcomers = table_with("newcomer")
+    if newcomers is not None:
+        chapter = ReportChapter("zugezogene", t["ch_newcomers"])
+        chapter.tables.append(tables[newcomers[0]][1])
+        chapters.append(chapter)
+    if destinations is not None:
+        chapter = ReportChapter("ziele", t["ch_destinations"], figures=figure("destinations"))
+        chapter.tables.append(tables[destinations[0]][1])
+        chapters.append(chapter)
+    n = int(diagnostics["n"])
+    report_spec = spec.get("report") or {}
+    gross = report_spec.get("gross_sample")
+    limitations = t["limitations_items"].format(
+        rate=format_percent(n / int(gross), 1, language) if gross else "–",
+        margins=_margin_names(config),
+        n_eff=format_count(diagnostics["effective_n"], language),
+        n=format_count(n, language), min_n=settings.min_cell_n).split("\n")
+    inputs = [(str(Path(spec["source"]["path"])), sha256_of(config.source_path))]
+    inputs += [(str(entry["file"]), sha256_of(config.resolve(entry["file"])))
+               for entry in (spec.get("weighting") or {}).get("margins") or []]
+    context = {
+        "t": t,
+        "title": text_in(spec.get("title") or config.id, language),
+        "subtitle": " · ".join(filter(None, [str(spec.get("region") or ""),
+                                             str(spec.get("year") or "")])),
+        "findings": [{"text": f.text, "anchor": f.anchor} for f in findings],
+        "chapters": chapters,
+        "fields": _strategies(Path(strategies_path) if strategies_path else None),
+        "study": _study(config, diagnostics, language, n),
+        "methods": _methods(models_path, language),
+        "limitations": limitations,
+        "privacy": t["privacy_text"].format(min_n=settings.min_cell_n,
+                                            rel_n=summary["settings"]["reliability_n"]),
+        "command": f"snakemake --cores all --forcerun ingest  # survey {config.id}",
+        "config_digest": hashlib.sha256(Path(config.path).read_bytes()).hexdigest(),
+        "inputs": inputs,
+        "package_versions": versions(),
+    }
+    html = render_report(context)
+    with output_set() as out:
+        out.write_text(report_out, html)
+
+
+def _model_paragraphs(models_path: str | Path | None, language: str) -> list[str]:
+    if models_path is None or not Path(models_path).is_file():
+        return []
+    models = json.loads(Path(models_path).read_text(encoding="utf-8"))
+    robustness = (models.get("robustness") or {}).get("verdict")
+    return [robustness] if robustness and language == "en" else []
+
+
+def _methods(models_path: str | Path | None, language: str) -> list[str]:
+    t = TEXT[language]
+    if models_path is None or not Path(models_path).is_file():
+        return []
+    models = json.loads(Path(models_path).read_text(encoding="utf-8"))
+    binary = models.get("binary") or {}
+    tests = (models.get("ordinal") or {}).get("proportional_odds_test") or []
+    overall = next((row for row in tests if row.get("term") == "overall"), None)
+    p_po = "–" if overall is None else ("= " + format_number(overall["p_value"], 3, language))
+    paragraphs = [t["models_text"].format(formula=binary.get("formula", ""),
+                                          n=format_count(binary.get("n", 0), language),
+                                          p_po=p_po)]
+    if binary.get("multiple_imputation"):
+        paragraphs.append(t["imputation_text"].format(m=binary["multiple_imputation"]["m"]))
+    return paragraphs
