@@ -114,9 +114,21 @@ def _harmonise(args: argparse.Namespace) -> None:
                   out / "harmonise" / "report.json")
 
 
+def _notice(config_path: str, step: str) -> bool:
+    """Print the notice if the config skips ``step`` (or part of it); whether it does."""
+    from surveykit.data.config import load_survey_config
+    from surveykit.pipeline.settings import skipped_steps
+
+    notice = skipped_steps(load_survey_config(config_path)).get(step)
+    if notice:
+        print(f"surveykit {step}: notice: {notice}", file=sys.stderr)
+    return notice is not None
+
+
 def _weight(args: argparse.Namespace) -> None:
     from surveykit.pipeline.weight import run_weight
 
+    _notice(args.config, "weight")
     out = Path(args.out)
     run_weight(args.config, out / "harmonised.parquet", out / "harmonise" / "concepts.json",
                out / "weights.parquet", out / "weighting" / "adjustments.npz",
@@ -126,6 +138,8 @@ def _weight(args: argparse.Namespace) -> None:
 def _model(args: argparse.Namespace) -> None:
     from surveykit.pipeline.model import run_models
 
+    if _notice(args.config, "model"):
+        return
     out = Path(args.out)
     run_models(args.config, out / "harmonised.parquet", out / "harmonise" / "concepts.json",
                out / "weights.parquet", out / "weighting" / "adjustments.npz",
