@@ -69,11 +69,11 @@ def _init(args: argparse.Namespace) -> None:
         if args.id in ids[1:]:
             raise ConfigError(f"{sheet} lists the survey id {args.id!r} already; choose "
                               "another --id or remove that row")
-    _, codebook = read_survey(args.file, format=args.format, encoding=args.encoding,
-                              codebook=args.codebook)
+    data, codebook = read_survey(args.file, format=args.format, encoding=args.encoding,
+                                 codebook=args.codebook)
     kind = detect_format(args.file, args.format)
     text = skeleton_yaml(codebook, args.id, str(args.file),
-                         source_format=kind if args.format else None)
+                         source_format=kind if args.format else None, data=data)
     with output_set() as out:
         out.write_text(target, text)
     load_survey_config(target)  # the skeleton must validate; a failure here is a bug
