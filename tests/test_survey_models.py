@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -31,13 +32,18 @@ def test_formula_comes_from_the_config(harmonised) -> None:
     assert model_formula(data, config, "ordinal_outcome").startswith("intent ~ ")
 
 
-def test_bad_reference_level_is_named(tmp_path: Path, harmonised) -> None:
+def test_bad_reference_level_is_named_at_load_time(tmp_path: Path, harmonised) -> None:
     data, _ = harmonised
     path = write_changed_config(EXAMPLE_CONFIG, tmp_path / "example.yaml", lambda s: s[
         "models"]["reference_levels"].update(age_group="45-60"))
-    config = load_survey_config(path, root=ROOT)
-    with pytest.raises(sk.ConfigError, match=r"reference_levels.age_group is '45-60', which "
-                                             r"is not a level of age_group \(18-29, 30-44"):
+    with pytest.raises(sk.ConfigError, match=rf"^{re.escape(str(path))}: models\."
+                       r"reference_levels\.age_group names '45-60', which is not a level of "
+                       r"age_group \(.*18-29, 30-44.*did you mean '45-59'"):
+        load_survey_config(path, root=ROOT)
+    # Data that does not fit the config still stops the model step, naming the file.
+    config = load_survey_config(path, root=ROOT, check_levels=False)
+    with pytest.raises(sk.ConfigError, match=rf"^{re.escape(str(path))}: models\."
+                       r"reference_levels\.age_group is '45-60', which is not a level"):
         model_formula(data, config)
 
 

@@ -110,6 +110,11 @@ BAD = {
     "unknown variable": (
         lambda p: _edit_config(p, lambda s: s["concepts"]["intent"].update(source="wegzg")),
         r"concepts.intent.source names the variable 'wegzg'.*did you mean 'wegzug'"),
+    "level typo": (
+        lambda p: _edit_config(p, lambda s: s["concepts"]["willing_to_move"].update(
+            true_values=["rather likely", "very_likely"])),
+        r"example.yaml: concepts.willing_to_move.true_values names 'rather likely'.*"
+        r"did you mean 'rather_likely'"),
     "schema": (lambda p: _edit_config(p, lambda s: s["concepts"]["sex"].update(type="sex")),
                r"at concepts.sex.type: 'sex' is not allowed"),
 }

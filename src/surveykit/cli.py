@@ -69,11 +69,11 @@ def _init(args: argparse.Namespace) -> None:
         if args.id in ids[1:]:
             raise ConfigError(f"{sheet} lists the survey id {args.id!r} already; choose "
                               "another --id or remove that row")
-    _, codebook = read_survey(args.file, format=args.format, encoding=args.encoding,
-                              codebook=args.codebook)
+    data, codebook = read_survey(args.file, format=args.format, encoding=args.encoding,
+                                 codebook=args.codebook)
     kind = detect_format(args.file, args.format)
     text = skeleton_yaml(codebook, args.id, str(args.file),
-                         source_format=kind if args.format else None)
+                         source_format=kind if args.format else None, data=data)
     with output_set() as out:
         out.write_text(target, text)
     load_survey_config(target)  # the skeleton must validate; a failure here is a bug
@@ -114,9 +114,21 @@ def _harmonise(args: argparse.Namespace) -> None:
                   out / "harmonise" / "report.json")
 
 
+def _notice(config_path: str, step: str) -> bool:
+    """Print the notice if the config skips ``step`` (or part of it); whether it does."""
+    from surveykit.data.config import load_survey_config
+    from surveykit.pipeline.settings import skipped_steps
+
+    notice = skipped_steps(load_survey_config(config_path)).get(step)
+    if notice:
+        print(f"surveykit {step}: notice: {notice}", file=sys.stderr)
+    return notice is not None
+
+
 def _weight(args: argparse.Namespace) -> None:
     from surveykit.pipeline.weight import run_weight
 
+    _notice(args.config, "weight")
     out = Path(args.out)
     run_weight(args.config, out / "harmonised.parquet", out / "harmonise" / "concepts.json",
                out / "weights.parquet", out / "weighting" / "adjustments.npz",
@@ -136,6 +148,8 @@ def _estimate(args: argparse.Namespace) -> None:
 def _model(args: argparse.Namespace) -> None:
     from surveykit.pipeline.model import run_models
 
+    if _notice(args.config, "model"):
+        return
     out = Path(args.out)
     run_models(args.config, out / "harmonised.parquet", out / "harmonise" / "concepts.json",
                out / "weights.parquet", out / "weighting" / "adjustments.npz",

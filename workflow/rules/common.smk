@@ -9,6 +9,7 @@ from snakemake.utils import validate
 from surveykit import SurveyError
 from surveykit.data.config import load_survey_config, load_surveys_sheet
 from surveykit.data.io import default_codebook_path, detect_format
+from surveykit.pipeline.settings import skipped_steps, weighting_method
 
 
 def _fail(error):
@@ -39,6 +40,23 @@ for _survey_id, _survey in SURVEYS.items():
 
 wildcard_constraints:
     survey="|".join(SURVEYS) or "NO_SURVEY",
+
+
+def survey_pattern(adjusted):
+    """Wildcard pattern of the surveys that weight to margins (or of those that do not)."""
+    ids = [
+        survey_id
+        for survey_id, survey in SURVEYS.items()
+        if (weighting_method(survey) != "none") == adjusted
+    ]
+    return "|".join(ids) or "-"  # "-" is no survey id: the rule matches none
+
+
+# Nothing is skipped in silence: say once, when the workflow loads, what is left out and why.
+if workflow.is_main_process:
+    for _survey in SURVEYS.values():
+        for _notice in skipped_steps(_survey).values():
+            print(f"surveykit: notice: {_notice}", file=sys.stderr)
 
 
 def survey_config(wildcards):
@@ -107,6 +125,8 @@ def all_outputs():
             f"{RESULTS}/{survey_id}/figures",
             f"{RESULTS}/{survey_id}/report.html",
         ]
+        if weighting_method(SURVEYS[survey_id]) != "none":
+            outputs.append(f"{RESULTS}/{survey_id}/weighting/margins.csv")
         if SURVEYS[survey_id].spec.get("models"):
             outputs.append(f"{RESULTS}/{survey_id}/models/models.json")
     return outputs

@@ -16,7 +16,20 @@ rule weight:
         ),
     log:
         f"{RESULTS}/{{survey}}/logs/weight.log",
+    wildcard_constraints:
+        survey=survey_pattern(adjusted=True),
     conda:
         "../../environment.yml"
     script:
         "../scripts/weight.py"
+
+
+# weighting: none (a survey that brings its own weight): the weights as given, trimmed if
+# asked, and no margins table, since there are no margins to compare with.
+use rule weight as weight_as_given with:
+    output:
+        weights=f"{RESULTS}/{{survey}}/weights.parquet",
+        adjustments=f"{RESULTS}/{{survey}}/weighting/adjustments.npz",
+        diagnostics=f"{RESULTS}/{{survey}}/weighting/diagnostics.json",
+    wildcard_constraints:
+        survey=survey_pattern(adjusted=False),

@@ -11,5 +11,5 @@ with exit_on_error("surveykit weight", log=snakemake.log[0]):
         snakemake.output.weights,
         snakemake.output.adjustments,
         snakemake.output.diagnostics,
-        snakemake.output.margins,
+        snakemake.output.get("margins"),  # only when weighting to margins
     )

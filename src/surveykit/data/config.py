@@ -3,8 +3,9 @@
 
 Every file is validated against a JSON Schema shipped in the package (the Snakefile validates
 with the same files), then cross-checked (a concept derived ``from`` a concept that does not
-exist, bins whose labels do not match their breaks …). Errors name the file, the key and the
-fix. Nothing read here is ever evaluated as code.
+exist, bins whose labels do not match their breaks …), and every reference to a concept or a
+level is checked against the levels that exist (`surveykit.data.references`). Errors name
+the file, the key, the value and the fix. Nothing read here is ever evaluated as code.
 """
 
 from __future__ import annotations
@@ -189,24 +190,16 @@ def _check_concepts(spec: Mapping[str, Any], path: Path) -> None:
                 f"{where}.min_items is {concept['min_items']} but the scale has only "
                 f"{len(items)} items; lower min_items"
             )
-    references: list[tuple[str, str]] = [("groups", g) for g in spec.get("groups") or []]
-    references += [("indicators", g) for g in spec.get("indicators") or []]
-    models = spec.get("models") or {}
-    for key in ("outcome", "ordinal_outcome", "destination_outcome"):
-        if models.get(key):
-            references.append((f"models.{key}", models[key]))
-    for key in ("predictors", "controls"):
-        references += [(f"models.{key}", c) for c in models.get(key) or []]
-    for section, concept_name in references:
-        if concept_name not in concepts:
-            raise ConfigError(
-                f"{path}: {section} names the concept {concept_name!r}, which is not defined"
-                f"{did_you_mean(concept_name, concepts)}; define it under concepts or fix the name"
-            )
 
 
-def load_survey_config(path: str | Path, root: str | Path | None = None) -> SurveyConfig:
+def load_survey_config(path: str | Path, root: str | Path | None = None,
+                       check_levels: bool = True) -> SurveyConfig:
     """Read, validate and cross-check one survey configuration.
+
+    Every reference to a concept or a level (``true_values``, ``order``, ``groups``,
+    ``models.reference_levels`` …) is checked here, before any step runs
+    (`surveykit.data.references`); levels taken ``from_labels`` are read from the data
+    file's metadata.
 
     Parameters
     ----------
@@ -214,6 +207,9 @@ def load_survey_config(path: str | Path, root: str | Path | None = None) -> Surv
         ``config/surveys/<id>.yaml``.
     root
         Project root that relative paths are resolved against; default: the current directory.
+    check_levels
+        Check concept and level references (default). ``False`` only checks the schema and
+        the concept structure.
     """
     path = Path(path)
     spec = read_yaml(path, "survey config")
@@ -226,6 +222,11 @@ def load_survey_config(path: str | Path, root: str | Path | None = None) -> Surv
     _check_concepts(spec, path)
     config = SurveyConfig(id=spec["id"], path=path, spec=spec, root=Path(root or Path.cwd()))
     config.concept_order()
+    if check_levels:
+        # Imported here: references reads the data file's metadata (surveykit.data.io).
+        from surveykit.data.references import check_config_references
+
+        check_config_references(config)
     return config
 
 

@@ -35,13 +35,18 @@ __all__ = ["fit_models", "model_formula", "model_terms", "run_models", "small_ce
 
 
 def model_terms(data: pd.DataFrame, variables: Sequence[str],
-                reference_levels: Mapping[str, Any]) -> list[str]:
-    """Formula terms: categorical concepts with their configured reference level."""
+                reference_levels: Mapping[str, Any], config_path: str | Path = "") -> list[str]:
+    """Formula terms: categorical concepts with their configured reference level.
+
+    The config's references are checked when it is loaded; the checks here guard data that
+    does not fit the config (``config_path`` names the config in their messages).
+    """
+    where = f"{config_path}: " if config_path else ""
     terms = []
     for name in variables:
         if name not in data.columns:
-            raise ConfigError(f"models names the concept {name!r}, which the harmonised data "
-                              "does not have")
+            raise ConfigError(f"{where}models names the concept {name!r}, which the harmonised "
+                              "data does not have; rerun the harmonise step")
         column = data[name]
         reference = reference_levels.get(name)
         categorical = isinstance(column.dtype, pd.CategoricalDtype) or column.dtype == object
@@ -49,7 +54,8 @@ def model_terms(data: pd.DataFrame, variables: Sequence[str],
             levels = list(column.cat.categories) if isinstance(column.dtype,
                                                                pd.CategoricalDtype) else []
             if levels and reference not in levels:
-                raise ConfigError(f"models.reference_levels.{name} is {reference!r}, which is "
+                raise ConfigError(f"{where}models.reference_levels.{name} is {reference!r}, "
+                                  "which is "
                                   f"not a level of {name} ({', '.join(map(str, levels))})")
             terms.append(f"C({name}, contr.treatment({str(reference)!r}))")
         else:
@@ -67,7 +73,7 @@ def model_formula(data: pd.DataFrame, config: SurveyConfig, outcome_key: str = "
     variables = list(spec.get("predictors") or []) + list(spec.get("controls") or [])
     if not variables:
         raise ConfigError(f"{config.path}: models.predictors is empty")
-    terms = model_terms(data, variables, spec.get("reference_levels") or {})
+    terms = model_terms(data, variables, spec.get("reference_levels") or {}, config.path)
     return f"{outcome} ~ " + " + ".join(terms)
 
 

@@ -17,7 +17,8 @@ from typing import Any
 from surveykit._core.errors import ArgumentError, ConfigError
 from surveykit.data.config import SurveyConfig, load_workflow_config
 
-__all__ = ["DEFAULT_WORKFLOW_CONFIG", "StepSettings", "config_errors", "step_settings"]
+__all__ = ["DEFAULT_WORKFLOW_CONFIG", "StepSettings", "config_errors", "skipped_steps",
+           "step_settings", "weighting_method"]
 
 DEFAULT_WORKFLOW_CONFIG = Path("config/config.yaml")
 
@@ -69,3 +70,33 @@ def config_errors(config: SurveyConfig) -> Iterator[None]:
         yield
     except ArgumentError as error:
         raise ConfigError(f"{config.path}: {error}") from None
+
+
+def weighting_method(config: SurveyConfig) -> str:
+    """The survey's ``weighting.method``; ``"none"`` without a ``weighting`` section."""
+    return (config.spec.get("weighting") or {}).get("method", "none")
+
+
+def skipped_steps(config: SurveyConfig) -> dict[str, str]:
+    """What the workflow leaves out for this survey, and why: step → one sentence.
+
+    A config without ``models:`` skips the model step; ``weighting: none`` (or no
+    ``weighting`` section) uses the weights as given and writes no margins table. Nothing is
+    skipped in silence and no empty placeholder file is written.
+    """
+    notices: dict[str, str] = {}
+    where = f"survey {config.id!r} ({config.path})"
+    if weighting_method(config) == "none":
+        weights = config.design.get("weights")
+        given = (f"its own weight variable {weights!r} (design.weights) as given" if weights
+                 else "equal weights (no design.weights)")
+        notices["weight"] = (
+            f"{where}: weighting method is none, so the weight step uses {given} and writes "
+            "no weighting/margins.csv (there are no population margins to compare with); "
+            "set weighting.method and weighting.margins to adjust the weights")
+    if not config.spec.get("models"):
+        notices["model"] = (
+            f"{where}: no models: section, so the model step is skipped (no models.json, "
+            "odds_ratios.csv or ame.csv); add models: (see config/surveys/example.yaml) to "
+            "fit them")
+    return notices

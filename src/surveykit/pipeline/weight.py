@@ -28,7 +28,7 @@ from surveykit.data.config import SurveyConfig, load_survey_config
 from surveykit.data.outputs import output_set
 from surveykit.design import SurveyDesign
 from surveykit.pipeline.harmonise import read_harmonised
-from surveykit.pipeline.settings import config_errors
+from surveykit.pipeline.settings import config_errors, weighting_method
 from surveykit.weighting import (
     diagnostics,
     impute_margin_variables,
@@ -149,9 +149,13 @@ def weight_survey(data: pd.DataFrame, roles: Mapping[str, Any], config: SurveyCo
 def run_weight(config_path: str | Path, harmonised_path: str | Path,
                concepts_path: str | Path, weights_out: str | Path,
                adjustments_out: str | Path, diagnostics_out: str | Path,
-               margins_out: str | Path, root: str | Path | None = None) -> None:
+               margins_out: str | Path | None, root: str | Path | None = None) -> None:
     """Weight a harmonised survey; write the weights, their variance adjustments, the
-    diagnostics and the margins table."""
+    diagnostics and — when it weights to population margins — the margins table.
+
+    With ``weighting.method: none`` there are no margins: ``margins_out`` is not written
+    (no empty placeholder file), and may be ``None``.
+    """
     config = load_survey_config(config_path, root=root)
     data, concepts = read_harmonised(harmonised_path, concepts_path)
     result = weight_survey(data, concepts.get("design", {}), config)
@@ -159,8 +163,9 @@ def run_weight(config_path: str | Path, harmonised_path: str | Path,
         out.write_with(weights_out, lambda p: result.weights.to_parquet(p, index=False))
         out.write_with(adjustments_out, lambda p: write_adjustments(result.design, p))
         out.write_json(diagnostics_out, {"survey": config.id, **result.diagnostics})
-        out.write_with(margins_out, lambda p: result.margins_table.round(10).to_csv(
-            p, index=False, lineterminator="\n"))
+        if margins_out is not None and weighting_method(config) != "none":
+            out.write_with(margins_out, lambda p: result.margins_table.round(10).to_csv(
+                p, index=False, lineterminator="\n"))
 
 
 def read_weighted_design(data: pd.DataFrame, concepts: Mapping[str, Any],

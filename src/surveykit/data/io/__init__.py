@@ -13,7 +13,7 @@ import pandas as pd
 from surveykit._core.errors import ConfigError
 from surveykit.data.io.codebook import Codebook, Variable
 from surveykit.data.io.delimited import read_codebook, read_csv, write_codebook, write_csv
-from surveykit.data.io.spss import SPSS_FORMATS, read_spss, write_sav
+from surveykit.data.io.spss import SPSS_FORMATS, read_spss, read_spss_metadata, write_sav
 
 __all__ = [
     "FORMATS",
@@ -25,6 +25,7 @@ __all__ = [
     "read_csv",
     "read_spss",
     "read_survey",
+    "read_survey_metadata",
     "write_codebook",
     "write_csv",
     "write_sav",
@@ -79,6 +80,27 @@ def read_survey(
         return read_spss(path, encoding=encoding)
     book = read_codebook(codebook or default_codebook_path(path))
     data = read_csv(path, book, encoding=encoding or "utf-8", delimiter=delimiter)
-    book = Codebook(book.variables, source=str(path), file_label=book.file_label,
+    return data, _as_source_of(book, path, encoding)
+
+
+def _as_source_of(book: Codebook, path: str | Path, encoding: str | None) -> Codebook:
+    """A CSV codebook as the codebook of the data file ``path`` (named in messages)."""
+    return Codebook(book.variables, source=str(path), file_label=book.file_label,
                     encoding=encoding or "utf-8")
-    return data, book
+
+
+def read_survey_metadata(
+    path: str | Path,
+    format: str | None = None,
+    encoding: str | None = None,
+    codebook: str | Path | None = None,
+) -> Codebook:
+    """A survey file's codebook without its data: the SPSS dictionary, or the CSV's YAML
+    codebook. Fast enough to check a config against when it is loaded.
+
+    Parameters as :func:`read_survey`.
+    """
+    kind = detect_format(path, format)
+    if kind in SPSS_FORMATS:
+        return read_spss_metadata(path, encoding=encoding)
+    return _as_source_of(read_codebook(codebook or default_codebook_path(path)), path, encoding)

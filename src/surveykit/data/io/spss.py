@@ -15,7 +15,7 @@ import pyreadstat
 from surveykit._core.errors import DataError
 from surveykit.data.io.codebook import Codebook, Variable
 
-__all__ = ["SPSS_FORMATS", "read_spss", "write_sav"]
+__all__ = ["SPSS_FORMATS", "read_spss", "read_spss_metadata", "write_sav"]
 
 SPSS_FORMATS = ("sav", "zsav", "por")
 
@@ -79,7 +79,19 @@ def read_spss(path: str | Path, encoding: str | None = None) -> tuple[pd.DataFra
     DataError
         If the file is missing, not an SPSS file, truncated or corrupt.
     """
-    path = Path(path)
+    return _read(Path(path), encoding, metadata_only=False)
+
+
+def read_spss_metadata(path: str | Path, encoding: str | None = None) -> Codebook:
+    """The codebook of an SPSS file without reading its data (fast, for config checks).
+
+    Parameters and errors as :func:`read_spss`.
+    """
+    return _read(Path(path), encoding, metadata_only=True)[1]
+
+
+def _read(path: Path, encoding: str | None, metadata_only: bool
+          ) -> tuple[pd.DataFrame, Codebook]:
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in SPSS_FORMATS:
         raise DataError(
@@ -92,9 +104,10 @@ def read_spss(path: str | Path, encoding: str | None = None) -> tuple[pd.DataFra
         if suffix == "por":
             # Portable files carry no encoding and pyreadstat cannot keep their user-missing
             # codes apart from system-missing ones; the declarations stay in the codebook.
-            data, meta = pyreadstat.read_por(str(path))
+            data, meta = pyreadstat.read_por(str(path), metadataonly=metadata_only)
         else:
-            data, meta = pyreadstat.read_sav(str(path), user_missing=True, encoding=encoding)
+            data, meta = pyreadstat.read_sav(str(path), user_missing=True, encoding=encoding,
+                                             metadataonly=metadata_only)
     except pyreadstat.ReadstatError as error:
         raise DataError(
             f"{path}: cannot read this SPSS file ({error}); it is probably truncated or "
