@@ -23,9 +23,19 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _unshared(node):
+    """A copy in which no two places share an object: YAML aliases (``*satisfaction_map``)
+    load as one shared object, and a change meant for one concept must not reach all."""
+    if isinstance(node, dict):
+        return {key: _unshared(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_unshared(value) for value in node]
+    return node
+
+
 def write_changed_config(source: Path, target: Path, change) -> Path:
     """Write the survey config ``source`` to ``target`` after ``change(spec)`` edited it."""
-    spec = yaml.safe_load(source.read_text(encoding="utf-8"))
+    spec = _unshared(yaml.safe_load(source.read_text(encoding="utf-8")))
     change(spec)
     target.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False),
                       encoding="utf-8")
