@@ -50,8 +50,12 @@ def _table(rows: pd.DataFrame, caption: str, notes: list[str], tests: pd.DataFra
            labels: Labels, language: str) -> ReportTable:
     test_lines = []
     if tests is not None and len(tests):
+        several = tests["indicator"].nunique() > 1
         for test in tests.itertuples(index=False):
             names = " × ".join(labels.concept(n) for n in str(test.breakdown).split(" × "))
+            if several:
+                by = "nach" if language == "de" else "by"
+                names = f"{labels.concept(test.indicator)} {by} {names}"
             p_value = float(test.p_value)
             p_text = ("< 0,001" if language == "de" else "< 0.001") if p_value < 0.001 else \
                 "= " + format_number(p_value, 3, language)
@@ -61,7 +65,7 @@ def _table(rows: pd.DataFrame, caption: str, notes: list[str], tests: pd.DataFra
                               f", p {p_text}")
     numeric = bool(len(rows)) and rows["kind"].iloc[0] in ("numeric", "scale")
     return ReportTable(caption=caption, base=share_base(rows, language), numeric=numeric,
-                       rows=html_rows(rows, language), notes=notes, tests=test_lines)
+                       blocks=html_rows(rows, language), notes=notes, tests=test_lines)
 
 
 def _share_tables(shares: Path, summary: Mapping[str, Any], labels: Labels, language: str
@@ -78,6 +82,50 @@ def _share_tables(shares: Path, summary: Mapping[str, Any], labels: Labels, lang
         table = _table(rows, caption, entry["notes"], table_tests, labels, language)
         out[entry["id"]] = (rows, dataclasses.replace(table, anchor=f"tab-{entry['id']}"))
     return out
+
+
+def _subset(table: ReportTable, rows: pd.DataFrame, labels: Labels, language: str,
+            table_id: str) -> ReportTable:
+    """The part of a published table about some of its indicators."""
+    indicators = list(dict.fromkeys(rows["indicator"]))
+    caption = " · ".join(labels.concept(i) for i in indicators) if len(indicators) <= 2 \
+        else table.caption
+    return dataclasses.replace(table, caption=caption, base=share_base(rows, language),
+                               blocks=html_rows(rows, language),
+                               anchor=f"tab-{table_id}-{indicators[0]}")
+
+
+def _priority_table(priority: pd.DataFrame, title: str, language: str) -> ReportTable:
+    """The priority matrix as a table: share dissatisfied and association, with intervals."""
+    de = language == "de"
+    quadrants = {"critical": "kritisch" if de else "critical",
+                 "maintain": "erhalten" if de else "maintain",
+                 "irritant": "Ärgernis" if de else "irritant",
+                 "low": "gering" if de else "low"}
+    headers = (["Angebot", "Quadrant", "unzufrieden in %", "95-%-KI", "n",
+                "Differenz in Pp. (95-%-KI)", "Sig."] if de else
+               ["Item", "Quadrant", "dissatisfied in %", "95% CI", "n",
+                "difference in pp (95% CI)", "Sig."])
+    rows = []
+    for row in priority.sort_values("importance", ascending=False).itertuples(index=False):
+        rows.append([
+            str(row.item_label), quadrants.get(str(row.quadrant), str(row.quadrant)),
+            format_number(row.share_dissatisfied * 100, 1, language),
+            f"{format_number(row.share_ci_low * 100, 1, language)}–"
+            f"{format_number(row.share_ci_high * 100, 1, language)}",
+            format_count(row.n, language),
+            f"{format_number(row.importance * 100, 1, language)} "
+            f"({format_number(row.importance_ci_low * 100, 1, language)} – "
+            f"{format_number(row.importance_ci_high * 100, 1, language)})",
+            "▲" if row.p_adjusted < 0.05 else ""])
+    note = ("Differenz: Anteil der Wanderungsbereiten unter den Unzufriedenen minus unter "
+            "den übrigen Befragten, in Prozentpunkten; ▲: signifikant (Holm über die "
+            "Angebote)." if de else
+            "Difference: share willing to move among the dissatisfied minus among the "
+            "others, in percentage points; ▲: significant (Holm across items).")
+    return ReportTable(caption=title, base=TEXT[language]["basis"].format(
+        n=format_count(int(priority["n"].max()), language)), numeric=False, blocks=[],
+        notes=[note], tests=[], anchor="tab-priority_matrix", headers=headers, rows=rows)
 
 
 def _study(config: SurveyConfig, diagnostics: Mapping[str, Any], language: str, n: int
@@ -221,11 +269,20 @@ def run_report(config_path: str | Path, concepts_path: str | Path, shares_dir: s
         models_chapter.paragraphs = _model_paragraphs(models_path, language)
         chapters.append(models_chapter)
     if priority is not None:
-        chapters.append(ReportChapter("defizite", t["ch_deficits"], t["ch_deficits_intro"],
-                                      figure("priority_matrix")))
-    if participation is not None:
+        chapter = ReportChapter("defizite", t["ch_deficits"], t["ch_deficits_intro"],
+                                figure("priority_matrix"))
+        chapter.tables.append(_priority_table(priority, t["ch_deficits"], language))
+        if participation is not None:
+            rows = participation[1]
+            items = rows[rows["indicator"] != "participation_wish"]
+            if len(items):
+                chapter.tables.append(_subset(tables[participation[0]][1], items, labels,
+                                              language, participation[0]))
+        chapters.append(chapter)
+    if participation_rows is not None and len(participation_rows):
         chapter = ReportChapter("mitwirkung", t["ch_participation"])
-        chapter.tables.append(tables[participation[0]][1])
+        chapter.tables.append(_subset(tables[participation[0]][1], participation_rows,
+                                      labels, language, participation[0]))
         chapters.append(chapter)
     newcomers = table_with("newcomer")
     if newcomers is not None:
@@ -256,11 +313,11 @@ def run_report(config_path: str | Path, concepts_path: str | Path, shares_dir: s
         "chapters": chapters,
         "fields": _strategies(Path(strategies_path) if strategies_path else None),
         "study": _study(config, diagnostics, language, n),
-        "methods": _methods(models_path, language),
+        "methods": _methods(models_path, language, config, labels),
         "limitations": limitations,
         "privacy": t["privacy_text"].format(min_n=settings.min_cell_n,
                                             rel_n=summary["settings"]["reliability_n"]),
-        "command": f"snakemake --cores all --forcerun ingest  # survey {config.id}",
+        "command": f"snakemake --cores all --forceall {Path(report_out).as_posix()}",
         "config_digest": hashlib.sha256(Path(config.path).read_bytes()).hexdigest(),
         "inputs": inputs,
         "package_versions": versions(),
@@ -278,7 +335,8 @@ def _model_paragraphs(models_path: str | Path | None, language: str) -> list[str
     return [robustness] if robustness and language == "en" else []
 
 
-def _methods(models_path: str | Path | None, language: str) -> list[str]:
+def _methods(models_path: str | Path | None, language: str, config: SurveyConfig,
+             labels: Labels) -> list[str]:
     t = TEXT[language]
     if models_path is None or not Path(models_path).is_file():
         return []
@@ -287,7 +345,14 @@ def _methods(models_path: str | Path | None, language: str) -> list[str]:
     tests = (models.get("ordinal") or {}).get("proportional_odds_test") or []
     overall = next((row for row in tests if row.get("term") == "overall"), None)
     p_po = "–" if overall is None else ("= " + format_number(overall["p_value"], 3, language))
-    paragraphs = [t["models_text"].format(formula=binary.get("formula", ""),
+    spec = config.spec.get("models") or {}
+    references = spec.get("reference_levels") or {}
+    reference_word = "Referenz" if language == "de" else "reference"
+    terms = [labels.concept(name) + (f" ({reference_word}: "
+                                     f"{labels.level(name, references[name])})"
+                                     if name in references else "")
+             for name in [*(spec.get("predictors") or []), *(spec.get("controls") or [])]]
+    paragraphs = [t["models_text"].format(formula="; ".join(terms),
                                           n=format_count(binary.get("n", 0), language),
                                           p_po=p_po)]
     if binary.get("multiple_imputation"):

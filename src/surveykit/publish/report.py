@@ -47,15 +47,18 @@ class ReportFigure:
 
 @dataclass(frozen=True)
 class ReportTable:
-    """A table under a figure: caption, base, formatted rows, notes and tests."""
+    """A table under a figure: caption, base, notes and tests, and either share blocks
+    (`html_rows`) or plain ``headers`` and ``rows`` of text."""
 
     caption: str
     base: str
     numeric: bool
-    rows: list[dict[str, str]]
+    blocks: list[dict[str, Any]]
     notes: list[str]
     tests: list[str]
     anchor: str = ""
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
 
 
 @dataclass
@@ -108,32 +111,55 @@ def _cell(value: float, numeric: bool, language: str, decimals: int = 0) -> str:
         format_number(value * 100, decimals, language)
 
 
-def html_rows(rows: pd.DataFrame, language: str) -> list[dict[str, str]]:
-    """Formatted rows for an HTML table: group, level, estimate, interval, n, N, marks."""
+def _estimate_text(row: Any, numeric: bool, language: str) -> tuple[str, str]:
+    """(estimate, interval) as shown: "/" when hidden, parentheses when limited."""
+    if str(row.flag).startswith("suppressed"):
+        return "/", ""
+    estimate = _cell(row.estimate, numeric, language, 1)
+    interval = f"{_cell(row.ci_low, numeric, language, 1)}–" \
+               f"{_cell(row.ci_high, numeric, language, 1)}"
+    if row.flag == "limited":
+        return f"({estimate})", f"({interval})"
+    return estimate, interval
+
+
+def html_rows(rows: pd.DataFrame, language: str) -> list[dict[str, Any]]:
+    """A table's rows as blocks, one per indicator and breakdown (each small enough for a
+    page): a binary share or mean has one line per group; the levels of an ordinal or
+    categorical indicator are columns, each cell "share (interval)" with its mark."""
     text = TEXT[language]
-    out = []
-    for row in rows.itertuples(index=False):
-        numeric = row.kind in ("numeric", "scale")
-        hidden = str(row.flag).startswith("suppressed")
-        limited = row.flag == "limited"
-        estimate = "/" if hidden else _cell(row.estimate, numeric, language, 1)
-        interval = "" if hidden else (
-            f"{_cell(row.ci_low, numeric, language, 1)}–{_cell(row.ci_high, numeric, language, 1)}")
-        if limited and not hidden:
-            estimate, interval = f"({estimate})", f"({interval})"
-        out.append({
-            "group": text["total"] if not row.breakdown else
-            f"{row.breakdown_label}: {row.domain_label}",
-            "level": "" if numeric else str(row.level_label),
-            "estimate": estimate, "interval": interval,
-            "n": "" if hidden or not finite(row.n) else format_count(row.n, language),
-            "n_weighted": "" if hidden or not finite(row.n_weighted) else
-            format_count(row.n_weighted, language),
-            "deff": "" if hidden or not finite(row.deff) else
-            format_number(row.deff, 2, language),
-            "mark": "" if hidden else str(row.mark or ""),
-        })
-    return out
+    blocks = []
+    for (indicator, breakdown), part in rows.groupby(["indicator", "breakdown"], sort=False):
+        first = part.iloc[0]
+        numeric = first["kind"] in ("numeric", "scale")
+        levels = list(dict.fromkeys(part["level_label"])) if first["kind"] in (
+            "categorical", "ordinal") else [""]
+        caption = str(first["indicator_label"]) + (
+            f" – {first['breakdown_label']}" if breakdown else "")
+        lines = []
+        for _, domain in part.groupby("domain", sort=False):
+            head = domain.iloc[0]
+            hidden = str(head["flag"]).startswith("suppressed")
+            cells = []
+            for level in levels:
+                match = domain[domain["level_label"] == level] if level else domain
+                row = next(match.itertuples(index=False))
+                estimate, interval = _estimate_text(row, numeric, language)
+                cells.append({"estimate": estimate, "interval": interval,
+                              "mark": "" if hidden else str(row.mark or "")})
+            lines.append({
+                "group": text["total"] if not breakdown else str(head["domain_label"]),
+                "cells": cells,
+                "n": "" if hidden or not finite(head["n"]) else format_count(head["n"],
+                                                                              language),
+                "n_weighted": "" if hidden or not finite(head["n_weighted"]) else
+                format_count(head["n_weighted"], language),
+                "deff": "" if hidden or not finite(head["deff"]) or len(levels) > 1 else
+                format_number(head["deff"], 2, language)})
+        blocks.append({"caption": caption, "levels": levels if levels != [""] else
+                       [text["mean"] if numeric else text["share"]], "lines": lines,
+                       "wide": len(levels) > 1})
+    return blocks
 
 
 def share_base(rows: pd.DataFrame, language: str) -> str:

@@ -16,6 +16,7 @@ TEXT: dict[str, dict[str, str]] = {
         "interval": "95-%-KI", "n": "n", "n_weighted": "N (gewichtet)", "deff": "Deff",
         "mark": "Sig.",
         "show_table": "Tabelle zur Abbildung",
+        "under_estimate": "unter jedem Anteil bzw. Mittelwert.",
         "ch_willing": "Wanderungsbereitschaft nach Gruppen",
         "ch_willing_intro": "Wie viele Befragte einen Wegzug für wahrscheinlich halten, "
                             "insgesamt und in den Gruppen der Befragung; jeder Anteil mit "
@@ -100,6 +101,7 @@ TEXT: dict[str, dict[str, str]] = {
         "interval": "95% CI", "n": "n", "n_weighted": "N (weighted)", "deff": "Deff",
         "mark": "Sig.",
         "show_table": "Table of the figure",
+        "under_estimate": "under each share or mean.",
         "ch_willing": "Willingness to move by group",
         "ch_willing_intro": "How many respondents think moving away likely, overall and in "
                             "the survey's groups; every share with its 95% confidence "
