@@ -114,7 +114,10 @@ def test_walkthrough_runs_in_the_workflow(project: Path) -> None:
     assert weighted_share(results / "own_survey_en") == pytest.approx(hand_share(), rel=1e-12)
     assert (results / "own_survey_en" / "models" / "models.json").is_file()
     assert not (results / "own_no_models" / "models").exists()
-    assert not (results / "own_no_models" / "tables").exists()
+    # no model tables (the share tables of the estimate step are there)
+    assert not (results / "own_no_models" / "tables" / "odds_ratios.csv").exists()
+    assert not (results / "own_no_models" / "tables" / "ame.csv").exists()
+    assert (results / "own_no_models" / "report.html").is_file()
     for survey in ("own_survey_en", "own_no_models"):
         assert not (results / survey / "weighting" / "margins.csv").exists()
     notices = [line for line in done.stderr.splitlines() if "surveykit: notice:" in line]

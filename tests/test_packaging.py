@@ -27,7 +27,7 @@ def test_environment_yml_matches_pyproject() -> None:
     environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     conda_side = dict(
         _split(entry) for entry in environment["dependencies"]
-        if isinstance(entry, str) and not entry.startswith(("python", "pip"))
+        if isinstance(entry, str) and _split(entry)[0] not in ("python", "pip")
     )
     assert conda_side == pip_side
 
@@ -36,5 +36,5 @@ def test_python_floor_agrees() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     python = [e for e in environment["dependencies"] if isinstance(e, str)
-              and e.startswith("python")]
+              and _split(e)[0] == "python"]
     assert python == ["python" + project["requires-python"]]

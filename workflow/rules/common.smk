@@ -88,6 +88,13 @@ def margins_files(wildcards):
     ]
 
 
+def margins_table(wildcards):
+    """The weight step's margins table, or nothing for a survey weighted as given."""
+    if weighting_method(SURVEYS[wildcards.survey]) == "none":
+        return []
+    return [f"{RESULTS}/{wildcards.survey}/weighting/margins.csv"]
+
+
 def model_tables(wildcards):
     """The model step's tables the figures draw, or none for a survey without models."""
     if not SURVEYS[wildcards.survey].spec.get("models"):
@@ -124,6 +131,7 @@ def all_outputs():
             f"{RESULTS}/{survey_id}/tables.xlsx",
             f"{RESULTS}/{survey_id}/figures",
             f"{RESULTS}/{survey_id}/report.html",
+            f"{RESULTS}/{survey_id}/slides.pptx",
         ]
         if weighting_method(SURVEYS[survey_id]) != "none":
             outputs.append(f"{RESULTS}/{survey_id}/weighting/margins.csv")

@@ -6,7 +6,7 @@ rule figures:
         shares=rules.estimate.output.shares,
         summary=rules.estimate.output.summary,
         weights=rules.weight.output.weights,
-        margins=rules.weight.output.margins,
+        margins=margins_table,
         diagnostics=rules.weight.output.diagnostics,
         models=model_tables,
     output:

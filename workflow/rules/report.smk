@@ -18,12 +18,17 @@ rule report:
             caption="../report/report.rst",
             category="Report",
         ),
-    params:
-        seed=config["seed"],
-        min_cell_n=config["min_cell_n"],
+        slides=report(
+            f"{RESULTS}/{{survey}}/slides.pptx",
+            caption="../report/slides.rst",
+            category="Report",
+        ),
     log:
         f"{RESULTS}/{{survey}}/logs/report.log",
     conda:
         "../../environment.yml"
+    params:
+        seed=config["seed"],
+        min_cell_n=config["min_cell_n"],
     script:
         "../scripts/report.py"

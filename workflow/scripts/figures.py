@@ -13,7 +13,7 @@ with exit_on_error("surveykit figures", log=snakemake.log[0]):
         snakemake.input.shares,
         snakemake.input.summary,
         snakemake.input.weights,
-        snakemake.input.margins,
+        snakemake.input.margins[0] if snakemake.input.margins else None,
         snakemake.input.diagnostics,
         str(Path(models[0]).parent) if models else None,
         snakemake.output.figures,

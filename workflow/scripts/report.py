@@ -20,6 +20,7 @@ with exit_on_error("surveykit report", log=snakemake.log[0]):
         str(Path(tables[0]).parent) if tables else None,
         strategies[0] if strategies else None,
         snakemake.output.report,
+        snakemake.output.slides,
         workflow_config={"seed": snakemake.params.seed,
                          "min_cell_n": snakemake.params.min_cell_n},
     )

@@ -34,6 +34,7 @@ from surveykit.publish.report import (
     versions,
 )
 from surveykit.publish.report_text import TEXT
+from surveykit.publish.slides import ResultSlide, write_slides
 from surveykit.publish.tables import read_published_csv as _read_csv
 
 __all__ = ["run_report"]
@@ -202,10 +203,10 @@ def run_report(config_path: str | Path, concepts_path: str | Path, shares_dir: s
                summary_path: str | Path, figures_dir: str | Path,
                diagnostics_path: str | Path, models_path: str | Path | None,
                model_dir: str | Path | None, strategies_path: str | Path | None,
-               report_out: str | Path,
+               report_out: str | Path, slides_out: str | Path | None = None,
                workflow_config: dict[str, Any] | str | Path | None = None,
                root: str | Path | None = None) -> None:
-    """Write ``report.html`` for one survey from its published results."""
+    """Write ``report.html`` (and ``slides.pptx``) for one survey from its results."""
     config = load_survey_config(config_path, root=root)
     settings = step_settings(config, workflow_config)
     concepts = json.loads(Path(concepts_path).read_text(encoding="utf-8"))["concepts"]
@@ -284,10 +285,14 @@ def run_report(config_path: str | Path, concepts_path: str | Path, shares_dir: s
         chapter.tables.append(_subset(tables[participation[0]][1], participation_rows,
                                       labels, language, participation[0]))
         chapters.append(chapter)
-    newcomers = table_with("newcomer")
+    # the seed table that compares newcomers with long-standing residents: grouped by the
+    # canonical concept ``newcomer``
+    newcomers = next((table_id for table_id, entry in (spec.get("tables") or {}).items()
+                      if "newcomer" in (entry.get("groups") or []) and table_id in tables),
+                     None)
     if newcomers is not None:
         chapter = ReportChapter("zugezogene", t["ch_newcomers"])
-        chapter.tables.append(tables[newcomers[0]][1])
+        chapter.tables.append(tables[newcomers][1])
         chapters.append(chapter)
     if destinations is not None:
         chapter = ReportChapter("ziele", t["ch_destinations"], figures=figure("destinations"))
@@ -323,8 +328,25 @@ def run_report(config_path: str | Path, concepts_path: str | Path, shares_dir: s
         "package_versions": versions(),
     }
     html = render_report(context)
+    figure_of = {"wanderungsbereitschaft": ["willing_by_group", "intent_scale"],
+                 "modelle": ["ame"], "defizite": ["priority_matrix"], "ziele": ["destinations"]}
+    results, used = [], set()
+    for finding in findings:
+        names = [n for n in figure_of.get(finding.anchor, []) if n not in used]
+        entry = next((f for f in listing.get("figures", []) if names and f["name"] == names[0]),
+                     None)
+        if entry is None:
+            continue
+        used.add(entry["name"])
+        results.append(ResultSlide(finding.text, figures / entry["png"], entry["caption"]))
+    method_lines = [f"{term}: {description}" for term, description in context["study"]]
     with output_set() as out:
         out.write_text(report_out, html)
+        if slides_out is not None:
+            out.write_with(slides_out, lambda p: write_slides(
+                p, context["title"], context["subtitle"], results[:6], context["fields"],
+                method_lines, text_in((spec.get("report") or {}).get("source") or config.id,
+                                      language), language))
 
 
 def _model_paragraphs(models_path: str | Path | None, language: str) -> list[str]:

@@ -129,7 +129,7 @@ def html_rows(rows: pd.DataFrame, language: str) -> list[dict[str, Any]]:
     categorical indicator are columns, each cell "share (interval)" with its mark."""
     text = TEXT[language]
     blocks = []
-    for (indicator, breakdown), part in rows.groupby(["indicator", "breakdown"], sort=False):
+    for (_indicator, breakdown), part in rows.groupby(["indicator", "breakdown"], sort=False):
         first = part.iloc[0]
         numeric = first["kind"] in ("numeric", "scale")
         levels = list(dict.fromkeys(part["level_label"])) if first["kind"] in (
