@@ -199,7 +199,8 @@ def load_survey_config(path: str | Path, root: str | Path | None = None,
     Every reference to a concept or a level (``true_values``, ``order``, ``groups``,
     ``models.reference_levels`` …) is checked here, before any step runs
     (`surveykit.data.references`); levels taken ``from_labels`` are read from the data
-    file's metadata.
+    file's metadata. So is every name in the ``strategies`` section (predictors, tables,
+    breakdowns, domains, levels, priority items: `surveykit.data.strategy_checks`).
 
     Parameters
     ----------
@@ -227,6 +228,10 @@ def load_survey_config(path: str | Path, root: str | Path | None = None,
         from surveykit.data.references import check_config_references
 
         check_config_references(config)
+        if spec.get("strategies"):
+            from surveykit.data.strategy_checks import check_strategy_references
+
+            check_strategy_references(config)
     return config
 
 

@@ -35,6 +35,32 @@ def _key_path(error: jsonschema.ValidationError) -> str:
     return ".".join(parts) if parts else "(top level)"
 
 
+def _branch_keys(error: jsonschema.ValidationError) -> list[list[str]] | None:
+    """The required keys of each alternative of a ``oneOf``/``anyOf`` whose alternatives
+    are told apart by the keys they require (a condition: ``ame``, ``share`` …), else
+    ``None``."""
+    if error.validator not in ("oneOf", "anyOf") or not isinstance(error.instance, dict):
+        return None
+    keys = [list(branch.get("required", [])) if isinstance(branch, dict) else []
+            for branch in error.validator_value]
+    return keys if all(keys) else None
+
+
+def _narrow(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """The error inside the one alternative whose required keys the instance has: a
+    malformed ``ame`` condition is reported inside ``ame``, not as "'ame' was unexpected"
+    in some other alternative."""
+    keys = _branch_keys(error)
+    if keys is None or not error.context:
+        return error
+    matching = [i for i, required in enumerate(keys)
+                if all(key in error.instance for key in required)]
+    if len(matching) != 1:
+        return error
+    inner = [sub for sub in error.context if sub.relative_schema_path[0] == matching[0]]
+    return _narrow(jsonschema.exceptions.best_match(inner)) if inner else error
+
+
 def _explain(error: jsonschema.ValidationError) -> str:
     """One sentence for one schema violation."""
     if error.validator == "additionalProperties":
@@ -44,6 +70,13 @@ def _explain(error: jsonschema.ValidationError) -> str:
     if error.validator == "enum":
         allowed = ", ".join(repr(v) for v in error.validator_value)
         return f"{error.instance!r} is not allowed; use one of {allowed}"
+    keys = _branch_keys(error)
+    if keys is not None and all(len(required) == 1 for required in keys):
+        names = [required[0] for required in keys]
+        found = [name for name in names if name in error.instance] or \
+            [str(key) for key in error.instance]
+        return (f"give exactly one of {', '.join(names)} "
+                f"(found: {', '.join(found) or 'none of them'})")
     if error.validator in ("oneOf", "anyOf") and error.context:
         if all(sub.validator in ("required", "not") for sub in error.context):
             # Alternatives that differ only in which key is present: say so plainly.
@@ -70,7 +103,8 @@ def validate(instance: Any, schema_name: str, source: str) -> None:
     """
     validator_class = jsonschema.validators.validator_for(load_schema(schema_name))
     validator = validator_class(load_schema(schema_name))
-    errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+    errors = sorted((_narrow(e) for e in validator.iter_errors(instance)),
+                    key=lambda e: [str(part) for part in e.absolute_path])
     if not errors:
         return
     lines = [f"- at {_key_path(e)}: {_explain(e)}" for e in errors[:10]]
