@@ -18,6 +18,7 @@ include: "workflow/rules/weight.smk"
 include: "workflow/rules/estimate.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/strategies.smk"
 include: "workflow/rules/report.smk"
 
 

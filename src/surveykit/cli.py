@@ -1,5 +1,5 @@
 """The ``surveykit`` command line: ``inspect``, ``init``, ``synth`` and the steps
-``ingest``, ``harmonise``, ``weight``, ``model``.
+``ingest``, ``harmonise``, ``weight``, ``estimate``, ``model``, ``strategies``.
 
 A `SurveyError` is printed as one message (file, variable, value, fix) without a traceback,
 and the command exits with status 1.
@@ -158,6 +158,23 @@ def _model(args: argparse.Namespace) -> None:
                workflow_config=args.workflow_config)
 
 
+def _strategies(args: argparse.Namespace) -> None:
+    from surveykit.data.config import load_survey_config
+    from surveykit.pipeline.strategies import run_strategies
+
+    config = load_survey_config(args.config)
+    if not config.spec.get("strategies"):
+        print(f"surveykit strategies: notice: survey {config.id!r} ({config.path}): no "
+              "strategies: section, so there is nothing to evaluate and no strategies.json "
+              "is written; add strategies: (see config/surveys/example.yaml)", file=sys.stderr)
+        return
+    out = Path(args.out)
+    models = out / "tables" / "ame.csv"
+    run_strategies(args.config, out / "tables" / "shares",
+                   models.parent if models.is_file() else None,
+                   out / "estimate" / "estimate.json", out / "strategies.json")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="surveykit",
@@ -232,6 +249,14 @@ def _parser() -> argparse.ArgumentParser:
     model.add_argument("--workflow-config", default="config/config.yaml",
                        help="workflow settings (seed, min_cell_n); default %(default)s")
     model.set_defaults(handler=_model)
+
+    strategies = commands.add_parser(
+        "strategies", help="which Handlungsstrategien the findings support (step)")
+    strategies.add_argument("config", help="config/surveys/<id>.yaml")
+    strategies.add_argument("--out", required=True,
+                            help="the survey's results directory (holds the estimate "
+                            "step's tables and, with models, tables/ame.csv)")
+    strategies.set_defaults(handler=_strategies)
     return parser
 
 

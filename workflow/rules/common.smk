@@ -137,6 +137,8 @@ def all_outputs():
             outputs.append(f"{RESULTS}/{survey_id}/weighting/margins.csv")
         if SURVEYS[survey_id].spec.get("models"):
             outputs.append(f"{RESULTS}/{survey_id}/models/models.json")
+        if SURVEYS[survey_id].spec.get("strategies"):
+            outputs.append(f"{RESULTS}/{survey_id}/strategies.json")
     return outputs
 
 

@@ -1,0 +1,19 @@
+rule strategies:
+    """Handlungsstrategien: which conditions of the config's strategies the findings meet."""
+    input:
+        config=survey_config,
+        shares=rules.estimate.output.shares,
+        summary=rules.estimate.output.summary,
+        models=model_tables,
+    output:
+        strategies=report(
+            f"{RESULTS}/{{survey}}/strategies.json",
+            caption="../report/strategies.rst",
+            category="Strategies",
+        ),
+    log:
+        f"{RESULTS}/{{survey}}/logs/strategies.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/strategies.py"

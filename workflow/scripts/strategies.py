@@ -1,0 +1,16 @@
+"""Snakemake script of rule strategies: a thin wrapper around surveykit.pipeline.strategies."""
+
+from pathlib import Path
+
+from surveykit.cli import exit_on_error
+from surveykit.pipeline.strategies import run_strategies
+
+with exit_on_error("surveykit strategies", log=snakemake.log[0]):
+    models = snakemake.input.models
+    run_strategies(
+        snakemake.input.config,
+        snakemake.input.shares,
+        str(Path(models[0]).parent) if models else None,
+        snakemake.input.summary,
+        snakemake.output.strategies,
+    )
