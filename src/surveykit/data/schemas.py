@@ -73,10 +73,13 @@ def _explain(error: jsonschema.ValidationError) -> str:
     keys = _branch_keys(error)
     if keys is not None and all(len(required) == 1 for required in keys):
         names = [required[0] for required in keys]
-        found = [name for name in names if name in error.instance] or \
-            [str(key) for key in error.instance]
+        found = [name for name in names if name in error.instance]
+        declared = [set(branch.get("properties", {})) for branch in error.validator_value]
+        unknown = [str(key) for key in error.instance
+                   if any(declared) and not any(key in keys for keys in declared)]
         return (f"give exactly one of {', '.join(names)} "
-                f"(found: {', '.join(found) or 'none of them'})")
+                f"(found: {', '.join(found) or 'none of them'})"
+                + (f"; {', '.join(map(repr, unknown))} is not one of them" if unknown else ""))
     if error.validator in ("oneOf", "anyOf") and error.context:
         if all(sub.validator in ("required", "not") for sub in error.context):
             # Alternatives that differ only in which key is present: say so plainly.
