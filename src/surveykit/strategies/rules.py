@@ -231,7 +231,7 @@ def _ame(spec: Mapping[str, Any], findings: Findings, vocabulary: Vocabulary,
         rows = rows[rows["contrast"].astype(str) == str(contrast)]
     elif rows is not None and len(rows) > 1:
         raise ArgumentError(
-            f"{path}.ame: the predictor {predictor!r} has several contrasts "
+            f"{path}: the predictor {predictor!r} has several contrasts "
             f"({', '.join(map(repr, rows['contrast']))}); name one as contrast")
     shown = contrast if contrast is not None else \
         (str(rows["contrast"].iloc[0]) if rows is not None and len(rows) else "")
