@@ -104,10 +104,25 @@ def write_slides(path: str | Path, title: str, subtitle: str, results: Sequence[
         for strategy in field_.get("strategies", []):
             state = text["supported"] if strategy.get("fired") else text["no_evidence"]
             lines.append((f"{strategy.get('title', '')} – {state}", 1))
-            for item in [e for e in strategy.get("evidence", []) if e.get("met")][:2]:
+            for item in [e for e in strategy.get("evidence", []) if e.get("met")][:1]:
                 lines.append((str(item.get("text", "")), 2))
-    chunks = [lines[i:i + 14] for i in range(0, len(lines), 14)] or [[(text["none"], 0)]]
-    for chunk in chunks:
+    # Units that stay together: a field's title, or a strategy with its evidence; an
+    # evidence sentence takes about two lines, a slide about eleven.
+    units: list[list[tuple[str, int]]] = []
+    for line in lines:
+        if line[1] < 2 or not units:
+            units.append([])
+        units[-1].append(line)
+    chunks: list[list[tuple[str, int]]] = []
+    height = 0
+    for unit in units:
+        cost = sum(2 if level == 2 else 1 for _, level in unit)
+        if not chunks or height + cost > 11 or (unit[0][1] == 0 and height > 8):
+            chunks.append([])
+            height = 0
+        chunks[-1].extend(unit)
+        height += cost
+    for chunk in chunks or [[(text["none"], 0)]]:
         slide = deck.slides.add_slide(deck.slide_layouts[1])
         slide.shapes.title.text = text["strategies"]
         _bullets(slide.placeholders[1].text_frame, chunk, 18)
