@@ -17,7 +17,7 @@ from conftest import ROOT, write_changed_config
 EVIL = "<script>alert(1)</script>"
 ARTIFACTS = ROOT / "test-artifacts"
 SECTIONS = ["kernergebnisse", "wanderungsbereitschaft", "modelle", "defizite", "mitwirkung",
-            "zugezogene", "ziele", "strategien", "methoden", "grenzen", "datenschutz",
+            "zugezogene", "ziele", "gewichtung", "strategien", "methoden", "grenzen", "datenschutz",
             "reproduzierbarkeit"]
 
 

@@ -9,6 +9,7 @@ rule report:
         summary=rules.estimate.output.summary,
         figures=rules.figures.output.figures,
         diagnostics=rules.weight.output.diagnostics,
+        weighting_margins=margins_table,
         models=model_results,
         model_tables=model_tables,
         strategies=strategy_results,

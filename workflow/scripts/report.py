@@ -16,6 +16,7 @@ with exit_on_error("surveykit report", log=snakemake.log[0]):
         snakemake.input.summary,
         snakemake.input.figures,
         snakemake.input.diagnostics,
+        snakemake.input.weighting_margins[0] if snakemake.input.weighting_margins else None,
         models[0] if models else None,
         str(Path(tables[0]).parent) if tables else None,
         strategies[0] if strategies else None,

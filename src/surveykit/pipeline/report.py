@@ -33,6 +33,7 @@ from surveykit.publish.report import (
     share_base,
     versions,
 )
+from surveykit.publish.report_tables import ame_table, margins_table, odds_ratio_table
 from surveykit.publish.report_text import TEXT
 from surveykit.publish.slides import ResultSlide, write_slides
 from surveykit.publish.tables import read_published_csv as _read_csv
@@ -201,7 +202,8 @@ def _strategies(path: Path | None) -> list[dict[str, Any]]:
 
 def run_report(config_path: str | Path, concepts_path: str | Path, shares_dir: str | Path,
                summary_path: str | Path, figures_dir: str | Path,
-               diagnostics_path: str | Path, models_path: str | Path | None,
+               diagnostics_path: str | Path, margins_path: str | Path | None,
+               models_path: str | Path | None,
                model_dir: str | Path | None, strategies_path: str | Path | None,
                report_out: str | Path, slides_out: str | Path | None = None,
                workflow_config: dict[str, Any] | str | Path | None = None,
@@ -268,6 +270,12 @@ def run_report(config_path: str | Path, concepts_path: str | Path, shares_dir: s
                                        figure("ame") + figure("odds_ratios")
                                        + figure("predicted_1") + figure("predicted_2"))
         models_chapter.paragraphs = _model_paragraphs(models_path, language)
+        model_n = _model_n(models_path)
+        if ame is not None and len(ame):
+            models_chapter.tables.append(ame_table(ame, labels, language, model_n))
+        odds = _read_csv(model / "odds_ratios.csv")
+        if odds is not None and len(odds):
+            models_chapter.tables.append(odds_ratio_table(odds, labels, language, model_n))
         chapters.append(models_chapter)
     if priority is not None:
         chapter = ReportChapter("defizite", t["ch_deficits"], t["ch_deficits_intro"],
@@ -298,6 +306,13 @@ def run_report(config_path: str | Path, concepts_path: str | Path, shares_dir: s
         chapter = ReportChapter("ziele", t["ch_destinations"], figures=figure("destinations"))
         chapter.tables.append(tables[destinations[0]][1])
         chapters.append(chapter)
+    weighting_chapter = ReportChapter("gewichtung", t["ch_weighting"], t["ch_weighting_intro"],
+                                      figure("weighting_margins")
+                                      + figure("weight_distribution"))
+    if margins_path is not None and Path(margins_path).is_file():
+        weighting_chapter.tables.append(margins_table(pd.read_csv(margins_path), labels,
+                                                      language))
+    chapters.append(weighting_chapter)
     n = int(diagnostics["n"])
     report_spec = spec.get("report") or {}
     gross = report_spec.get("gross_sample")
@@ -347,6 +362,13 @@ def run_report(config_path: str | Path, concepts_path: str | Path, shares_dir: s
                 p, context["title"], context["subtitle"], results[:6], context["fields"],
                 method_lines, text_in((spec.get("report") or {}).get("source") or config.id,
                                       language), language))
+
+
+def _model_n(models_path: str | Path | None) -> int:
+    if models_path is None or not Path(models_path).is_file():
+        return 0
+    return int((json.loads(Path(models_path).read_text(encoding="utf-8")).get("binary")
+                or {}).get("n", 0))
 
 
 def _model_paragraphs(models_path: str | Path | None, language: str) -> list[str]:

@@ -278,7 +278,7 @@ def weight_distribution(plt: Any, weights: pd.DataFrame, bounds: Sequence[float]
     return figure
 
 
-def _parameter_label(parameter: str, labels: Labels) -> str:
+def parameter_label(parameter: str, labels: Labels) -> str:
     """``age_group18-29`` → "Altersgruppe: 18-29" (longest concept name that prefixes it)."""
     names = sorted((name for name in labels.concepts if parameter.startswith(name)),
                    key=len, reverse=True)
@@ -320,7 +320,7 @@ def odds_ratio_forest(plt: Any, odds: pd.DataFrame, labels: Labels, language: st
     axes.xaxis.set_major_formatter(number_formatter(language, 1))
     axes.xaxis.set_minor_formatter(NullFormatter())
     axes.set_yticks(np.arange(len(parameters))[::-1],
-                    [wrap(_parameter_label(p, labels), 34) for p in parameters])
+                    [wrap(parameter_label(p, labels), 34) for p in parameters])
     axes.set_xlabel(text["odds"])
     handles, names = axes.get_legend_handles_labels()
     figure.legend(handles, names, ncol=len(models), loc="upper left", frameon=False,

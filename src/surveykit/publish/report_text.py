@@ -32,6 +32,10 @@ TEXT: dict[str, dict[str, str]] = {
         "ch_participation": "Der Wunsch mitzuwirken",
         "ch_newcomers": "Zugezogene und Alteingesessene",
         "ch_destinations": "Wegzugsziele",
+        "ch_weighting": "Gewichtung",
+        "ch_weighting_intro": "Die Stichprobe wird an bekannte Verteilungen der Bevölkerung "
+                              "angepasst; die Abbildungen zeigen die Anteile vor und nach der "
+                              "Gewichtung und wie stark die Gewichte streuen.",
         "ch_strategies": "Handlungsstrategien nach Handlungsfeldern",
         "ch_strategies_intro": "Welche Handlungsstrategien die Befunde dieser Befragung "
                                "stützen. Jede Strategie nennt die Zahlen, auf denen sie beruht.",
@@ -116,6 +120,10 @@ TEXT: dict[str, dict[str, str]] = {
         "ch_participation": "The wish to take part",
         "ch_newcomers": "Newcomers and long-standing residents",
         "ch_destinations": "Destinations",
+        "ch_weighting": "Weighting",
+        "ch_weighting_intro": "The sample is adjusted to known population distributions; the "
+                              "figures show the shares before and after weighting and how "
+                              "widely the weights spread.",
         "ch_strategies": "Action strategies by field of action",
         "ch_strategies_intro": "Which action strategies the findings of this survey support. "
                                "Each strategy cites the numbers it rests on.",
