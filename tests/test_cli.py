@@ -172,3 +172,23 @@ def test_bad_input_fails_cleanly_through_the_cli(project: Path, case: str) -> No
 
 def test_csv_example_exists() -> None:
     assert EXAMPLE_CSV.stat().st_size > 0
+
+
+def test_an_unexpected_error_is_one_line_and_its_traceback_goes_to_the_log(
+        tmp_path, capsys) -> None:
+    import surveykit as sk
+    from surveykit.cli import exit_on_error
+
+    log = tmp_path / "logs" / "step.log"
+    with pytest.raises(SystemExit) as caught, exit_on_error("surveykit step", log=log):
+        raise KeyError("weight")
+    assert caught.value.code == 2
+    printed = capsys.readouterr().err.strip().splitlines()
+    assert len(printed) == 1 and "internal error (KeyError" in printed[0]
+    assert str(log) in printed[0] and "Traceback" not in printed[0]
+    assert "Traceback (most recent call last)" in log.read_text(encoding="utf-8")
+    with pytest.raises(SystemExit) as caught, exit_on_error("surveykit step", log=log):
+        raise sk.DataError("data.sav: row 3 has no weight; give one")
+    assert caught.value.code == 1
+    assert log.read_text(encoding="utf-8") == (
+        "surveykit step: error: data.sav: row 3 has no weight; give one\n")

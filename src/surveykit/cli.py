@@ -23,7 +23,9 @@ __all__ = ["exit_on_error", "main"]
 def exit_on_error(prog: str = "surveykit", log: str | Path | None = None) -> Iterator[None]:
     """Print a `SurveyError` as ``prog: error: …`` and exit 1, without a traceback.
 
-    With ``log`` (a workflow rule's log file) the message is written there too.
+    With ``log`` (a workflow rule's log file) the message is written there too. Anything
+    else is a bug in surveykit, not a mistake of the user's: one line says so, and the
+    traceback goes to the log (or stderr without one) for the bug report.
     """
     try:
         yield
@@ -34,6 +36,21 @@ def exit_on_error(prog: str = "surveykit", log: str | Path | None = None) -> Ite
             Path(log).parent.mkdir(parents=True, exist_ok=True)
             Path(log).write_text(message + "\n", encoding="utf-8")
         raise SystemExit(1) from None
+    except Exception as error:
+        import traceback
+
+        where = f"; the details are in {log}" if log is not None else ""
+        message = (f"{prog}: internal error ({type(error).__name__}: {error}){where}. "
+                   "This is a bug in surveykit, not in your data or config: please report "
+                   "it with that file")
+        details = "".join(traceback.format_exception(error))
+        if log is not None:
+            Path(log).parent.mkdir(parents=True, exist_ok=True)
+            Path(log).write_text(message + "\n\n" + details, encoding="utf-8")
+            print(message, file=sys.stderr)
+        else:
+            print(details + message, file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _inspect(args: argparse.Namespace) -> None:

@@ -33,7 +33,12 @@ from surveykit.publish.report import (
     share_base,
     versions,
 )
-from surveykit.publish.report_tables import ame_table, margins_table, odds_ratio_table
+from surveykit.publish.report_tables import (
+    ame_table,
+    margins_table,
+    odds_ratio_table,
+    predictions_table,
+)
 from surveykit.publish.report_text import TEXT
 from surveykit.publish.slides import ResultSlide, write_slides
 from surveykit.publish.tables import read_published_csv as _read_csv
@@ -276,6 +281,12 @@ def run_report(config_path: str | Path, concepts_path: str | Path, shares_dir: s
         odds = _read_csv(model / "odds_ratios.csv")
         if odds is not None and len(odds):
             models_chapter.tables.append(odds_ratio_table(odds, labels, language, model_n))
+        predictions = _read_csv(model / "predictions.csv")
+        if predictions is not None:
+            for number in sorted(set(predictions["set"])):
+                part = predictions[predictions["set"] == number].reset_index(drop=True)
+                models_chapter.tables.append(predictions_table(part, labels, language,
+                                                               model_n))
         chapters.append(models_chapter)
     if priority is not None:
         chapter = ReportChapter("defizite", t["ch_deficits"], t["ch_deficits_intro"],

@@ -16,7 +16,7 @@ from surveykit.publish.formats import format_count, format_number
 from surveykit.publish.labels import Labels
 from surveykit.publish.report import ReportTable
 
-__all__ = ["ame_table", "margins_table", "odds_ratio_table"]
+__all__ = ["ame_table", "margins_table", "odds_ratio_table", "predictions_table"]
 
 
 def _number(value: object, decimals: int, language: str) -> str:
@@ -85,6 +85,31 @@ def odds_ratio_table(odds: pd.DataFrame, labels: Labels, language: str, n: int
             "information.") if pooled else ""
     return ReportTable(caption=caption, base=_base(n, language), numeric=True, blocks=[],
                        notes=[note] if note else [], tests=[], anchor="tab-odds_ratios",
+                       headers=headers, rows=rows)
+
+
+def predictions_table(predictions: pd.DataFrame, labels: Labels, language: str, n: int
+                      ) -> ReportTable:
+    """Average predicted probabilities of one predictor pair, in percent with intervals."""
+    de = language == "de"
+    x, hue = str(predictions["x"].iloc[0]), str(predictions["hue"].iloc[0] or "")
+    numeric = labels.kind(x) in ("numeric", "scale")
+    headers = [labels.concept(x)] + ([labels.concept(hue)] if hue else []) + \
+        (["Wahrscheinlichkeit %", "95-%-KI"] if de else ["Probability %", "95% CI"])
+    rows = []
+    for row in predictions.itertuples(index=False):
+        x_text = _number(row.x_value, 2, language) if numeric else labels.level(x, row.x_value)
+        line = [x_text] + ([labels.level(hue, row.hue_value)] if hue else [])
+        line += [_number(row.estimate * 100, 1, language),
+                 f"{_number(row.ci_low * 100, 1, language)} – "
+                 f"{_number(row.ci_high * 100, 1, language)}"]
+        rows.append(line)
+    caption = (f"Vorhergesagte Wahrscheinlichkeit: {labels.concept(x)}" if de else
+               f"Predicted probability: {labels.concept(x)}") + (
+        f" × {labels.concept(hue)}" if hue else "")
+    return ReportTable(caption=caption, base=_base(n, language), numeric=True, blocks=[],
+                       notes=[], tests=[],
+                       anchor=f"tab-predicted_{int(predictions['set'].iloc[0])}",
                        headers=headers, rows=rows)
 
 
