@@ -88,6 +88,13 @@ def margins_files(wildcards):
     ]
 
 
+def population_file(wildcards):
+    """The survey's official population series, if its config names one."""
+    survey = SURVEYS[wildcards.survey]
+    population = survey.spec.get("population")
+    return [str(survey.resolve(population["file"]))] if population else []
+
+
 def margins_table(wildcards):
     """The weight step's margins table, or nothing for a survey weighted as given."""
     if weighting_method(SURVEYS[wildcards.survey]) == "none":

@@ -2,6 +2,7 @@ rule figures:
     """Figures (SVG and PNG) from the published tables, the weights and the models."""
     input:
         config=survey_config,
+        population=population_file,
         concepts=rules.harmonise.output.concepts,
         shares=rules.estimate.output.shares,
         summary=rules.estimate.output.summary,

@@ -2,6 +2,7 @@ rule report:
     """The German (or English) report: key findings, chapters, strategies, methods."""
     input:
         config=survey_config,
+        population=population_file,
         raw=raw_inputs,
         margins=margins_files,
         concepts=rules.harmonise.output.concepts,

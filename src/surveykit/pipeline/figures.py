@@ -39,6 +39,7 @@ _TITLES = {
         "predicted_2": "Vorhergesagte Wanderungsbereitschaft",
         "priority_matrix": "Prioritätenmatrix: Unzufriedenheit und Bezug zum Wegzug",
         "destinations": "Wohin die Wanderungsbereiten ziehen würden",
+        "population_trend": "Bevölkerungsentwicklung im Vergleich zu Kreis und Land",
     },
     "en": {
         "willing_by_group": "Willingness to move by group (share with 95% interval)",
@@ -51,6 +52,7 @@ _TITLES = {
         "predicted_2": "Predicted willingness to move",
         "priority_matrix": "Priority matrix: dissatisfaction and link to leaving",
         "destinations": "Where those willing to move would go",
+        "population_trend": "Population trend against district and state",
     },
 }
 _SUPPRESSED = {
@@ -240,6 +242,17 @@ def run_figures(config_path: str | Path, concepts_path: str | Path, shares_dir: 
         plans.append(("destinations", lambda plt: figures.destination_shares(
             plt, destinations, labels, language, titles["destinations"],
             destination_caption), None, ""))
+    population = config.spec.get("population")
+    if population:
+        from surveykit.data.population import read_population_series
+        from surveykit.publish.trend import population_trend, trend_sentence
+
+        series = read_population_series(config.resolve(population["file"]),
+                                        int(population["base_year"]))
+        trend_caption = caption_text(None, "; ".join(series.sources), language,
+                                     trend_sentence(series, language))
+        plans.append(("population_trend", lambda plt: population_trend(
+            plt, series, language, titles["population_trend"], trend_caption), None, ""))
     for notice in notices:
         print(f"surveykit figures: notice: {config.id}: {notice}", file=sys.stderr)
     listing = []

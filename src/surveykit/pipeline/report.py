@@ -317,6 +317,27 @@ def run_report(config_path: str | Path, concepts_path: str | Path, shares_dir: s
         chapter = ReportChapter("ziele", t["ch_destinations"], figures=figure("destinations"))
         chapter.tables.append(tables[destinations[0]][1])
         chapters.append(chapter)
+    population = spec.get("population")
+    if population:
+        from surveykit.data.population import read_population_series
+        from surveykit.publish.trend import trend_sentence
+
+        series = read_population_series(config.resolve(population["file"]),
+                                        int(population["base_year"]))
+        chapter = ReportChapter("bevoelkerung", t["ch_population"],
+                                trend_sentence(series, language), figure("population_trend"))
+        index = series.index()
+        chapter.tables.append(ReportTable(
+            caption=t["ch_population"], base="", numeric=True, blocks=[], notes=[
+                f"{series.base_year} = 100; " + "; ".join(series.sources)
+                + "".join(f"; {year}: {note}" for year, note in series.notes.items())],
+            tests=[], anchor="tab-population",
+            headers=[t["year"]] + [series.areas[level] for level in series.table.columns],
+            rows=[[str(year)] + [f"{format_count(series.table.loc[year, level], language)} "
+                                 f"({format_number(index.loc[year, level], 1, language)})"
+                                 for level in series.table.columns]
+                  for year in series.table.index]))
+        chapters.append(chapter)
     weighting_chapter = ReportChapter("gewichtung", t["ch_weighting"], t["ch_weighting_intro"],
                                       figure("weighting_margins")
                                       + figure("weight_distribution"))

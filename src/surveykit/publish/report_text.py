@@ -32,6 +32,8 @@ TEXT: dict[str, dict[str, str]] = {
         "ch_participation": "Der Wunsch mitzuwirken",
         "ch_newcomers": "Zugezogene und Alteingesessene",
         "ch_destinations": "Wegzugsziele",
+        "ch_population": "Bevölkerungsentwicklung",
+        "year": "Jahr",
         "ch_weighting": "Gewichtung",
         "ch_weighting_intro": "Die Stichprobe wird an bekannte Verteilungen der Bevölkerung "
                               "angepasst; die Abbildungen zeigen die Anteile vor und nach der "
@@ -120,6 +122,8 @@ TEXT: dict[str, dict[str, str]] = {
         "ch_participation": "The wish to take part",
         "ch_newcomers": "Newcomers and long-standing residents",
         "ch_destinations": "Destinations",
+        "ch_population": "Population trend",
+        "year": "Year",
         "ch_weighting": "Weighting",
         "ch_weighting_intro": "The sample is adjusted to known population distributions; the "
                               "figures show the shares before and after weighting and how "
