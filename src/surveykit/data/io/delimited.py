@@ -17,6 +17,7 @@ import pandas as pd
 import yaml
 
 from surveykit._core.errors import ConfigError, DataError
+from surveykit._core.messages import shorten
 from surveykit.data.io.codebook import Codebook
 from surveykit.data.schemas import validate
 
@@ -81,8 +82,8 @@ def _to_numeric(column: pd.Series, name: str, path: Path) -> pd.Series:
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
             f"{path}: variable {name!r}, data row {row + 1} (line {row + 2}): "
-            f"{text.iloc[row]!r} is not a number, but the codebook says {name} is numeric; "
-            "correct the value or declare the variable as type: string"
+            f"{shorten(text.iloc[row])} is not a number, but the codebook says {name} is "
+            "numeric; correct the value or declare the variable as type: string"
         )
     return numeric.astype(float)
 
