@@ -105,6 +105,20 @@ def _empty_sav(project: Path) -> None:
         missing_ranges=meta.missing_ranges, variable_measure=meta.variable_measure)
 
 
+def _append_line(project: Path, line: str) -> None:
+    with (project / DATA_CSV).open("a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+
+
+def _duplicate_codebook_key(project: Path) -> None:
+    path = project / "data" / "raw" / "example_survey.codebook.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("    label: Designgewicht\n",
+                                 "    label: Designgewicht\n    label: Gewicht\n", 1),
+                    encoding="utf-8")
+    change_config(_use_csv)(project)
+
+
 def _drop_column(column: str) -> Callable[[list[list[str]]], None]:
     def edit(rows: list[list[str]]) -> None:
         where = rows[0].index(column)
@@ -192,6 +206,53 @@ CASES: list[Case] = [
          change_config(lambda s: s["concepts"]["commuter"].update(
              map={1: True, 2: True, 7: True})),
          "model", r"collinear \(commuter has one value for every respondent in the model\)"),
+    Case("weight that overflows (1e400)", "data values",
+         edit_csv("dgew", lambda i, v: "1e400" if i == 7 else v), "harmonise",
+         r"example_survey\.csv: design variable 'dgew' \(weights\) is inf in data row 8"),
+    Case("negative weight", "data values",
+         edit_csv("dgew", lambda i, v: "-2.5" if i == 0 else v), "harmonise",
+         r"example_survey\.csv: design variable 'dgew' \(weights\) is -2\.5 in data row 1; "
+         r"weights must be positive"),
+    Case("missing weight", "data values",
+         edit_csv("dgew", lambda i, v: "" if i == 9 else v), "harmonise",
+         r"example_survey\.csv: design variable 'dgew' \(weights\) is missing in data row 10; "
+         r"every respondent needs a value"),
+    Case("duplicate respondent id", "data values",
+         edit_csv("lfdnr", lambda i, v: "1" if i == 4 else v), "harmonise",
+         r"example_survey\.csv: the respondent id 'lfdnr' is the same in data rows 1 and 5; "
+         r"ids must be unique"),
+    Case("truncated CSV (short last row)", "data file",
+         lambda p: (_append_line(p, "99999,2,3"), change_config(_use_csv)(p)), "ingest",
+         r"example_survey\.csv: line 2379 has 3 field\(s\) but the header has 29; the file "
+         r"is probably truncated"),
+    Case("duplicate key in the CSV codebook", "config syntax", _duplicate_codebook_key,
+         "ingest", r"example_survey\.codebook\.yaml: not valid YAML at line 372, column 5: the "
+         r"key 'label' is given twice, at line 371 and line 372"),
+    Case("empty config file", "config syntax", lambda p: (p / CONFIG).write_text(""),
+         "ingest", r"example\.yaml: a survey config is a YAML mapping with keys id, source"),
+    Case("config is a list", "config syntax",
+         lambda p: (p / CONFIG).write_text("- id: example\n"), "ingest",
+         r"example\.yaml: a survey config is a YAML mapping with keys id, source"),
+    Case("path-like survey id", "config references",
+         change_config(lambda s: s.update(id="../../outside")), "ingest",
+         r"does not follow the survey schema(.|\n)*- at id: '\.\./\.\./outside'"),
+    Case("unknown predictor", "config references",
+         change_config(lambda s: s["models"]["predictors"].append("agegroup")), "ingest",
+         r"models\.predictors names the concept 'agegroup', which is not defined \(did you "
+         r"mean 'age_group'\?\)"),
+    Case("bins not increasing", "config references",
+         change_config(lambda s: s["concepts"]["age_group"]["bins"].update(
+             breaks=[18, 45, 30, 60, 75, float("inf")])), "ingest",
+         r"concepts\.age_group\.bins\.breaks: 30 follows 45; the breaks must increase"),
+    Case("margins file missing", "margins",
+         lambda p: (p / "config" / "margins" / "example_qualification.csv").unlink(),
+         "weight", r"margins file .*example_qualification\.csv does not exist; check the path"),
+    Case("margins level the data lack", "margins",
+         edit_margins("example_municipality.csv", _set_cell(2, "municipality", "Eichenrod")),
+         "weight", r"example_municipality\.csv\) has no population count for 'Eichenrode'"),
+    Case("workflow config not YAML", "config syntax",
+         lambda p: (p / "config" / "config.yaml").write_text("surveys: [\n"), "estimate",
+         r"config/config\.yaml: not valid YAML at line 2, column 1"),
     # --- margins files
     Case("margins without population column", "margins",
          edit_margins("example_municipality.csv", _drop_column("population")), "weight",
