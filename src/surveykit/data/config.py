@@ -13,13 +13,14 @@ from __future__ import annotations
 import csv
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from surveykit._core.codes import format_code
 from surveykit._core.errors import ConfigError
 from surveykit._core.messages import did_you_mean
+from surveykit.data.safe_yaml import read_yaml
 from surveykit.data.schemas import validate
 
 __all__ = [
@@ -30,22 +31,6 @@ __all__ = [
     "load_workflow_config",
     "read_yaml",
 ]
-
-
-def read_yaml(path: str | Path, what: str = "config file") -> Any:
-    """Parse a YAML file safely (``yaml.safe_load``: no tags, no code)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: {what} not found")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: {what} is not UTF-8 text; save it as UTF-8") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
 
 
 def text_in(value: Any, language: str = "de") -> str:
@@ -163,6 +148,14 @@ def _check_concepts(spec: Mapping[str, Any], path: Path) -> None:
                     raise ConfigError(
                         f"{where}.bins.breaks: {edge!r} is not a number; use numbers, or "
                         "'.inf' for an open upper end"
+                    )
+            edges = [float(edge.strip().replace(".", "")) if isinstance(edge, str)
+                     else float(edge) for edge in bins["breaks"]]  # '.inf' as a string too
+            for low, high in pairwise(edges):
+                if not low < high:
+                    raise ConfigError(
+                        f"{where}.bins.breaks: {format_code(high)} follows {format_code(low)}; "
+                        "the breaks must increase from left to right"
                     )
         reverse = concept.get("reverse")
         if reverse and "valid_range" not in concept:

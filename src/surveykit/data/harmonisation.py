@@ -324,12 +324,13 @@ def _design_columns(ctx: _Context) -> tuple[dict[str, pd.Series], dict[str, Any]
                 )
             if role in ("weights", "fpc"):
                 values = _numeric(values, f"{ctx.config.path}: design.{role}", source)
-                if (values <= 0).any():
-                    row = int(np.flatnonzero((values <= 0).to_numpy())[0])
+                bad = ~((values > 0) & np.isfinite(values))
+                if bad.any():
+                    row = int(np.flatnonzero(bad.to_numpy())[0])
                     raise DataError(
                         f"{ctx.codebook.source}: design variable {source!r} ({role}) is "
                         f"{format_code(values.iloc[row])} in data row {row + 1}; "
-                        f"{role} must be positive"
+                        f"{role} must be positive finite numbers; correct the data"
                     )
             columns[out] = values
         roles[role] = out_names[0] if len(out_names) == 1 else out_names

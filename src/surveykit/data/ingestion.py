@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from surveykit._core.errors import DataError
 from surveykit.data.config import SurveyConfig
 from surveykit.data.harmonisation import check_references
 from surveykit.data.io import Codebook, read_survey
@@ -95,6 +96,10 @@ def ingest(config: SurveyConfig) -> Ingested:
         codebook=config.codebook_path,
         delimiter=source.get("delimiter"),
     )
+    if data.empty:
+        raise DataError(f"{config.source_path}: the file has variables but no rows (0 "
+                        "respondents), so there is nothing to analyse; export the data with "
+                        "its cases, or check source.path")
     check_references(config, codebook)
     rules = MissingRules.from_config(codebook, config)
     return Ingested(data, codebook, ingest_report(data, codebook, rules))

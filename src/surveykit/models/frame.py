@@ -289,7 +289,18 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
     if weights is not None:
         complete &= np.asarray(weights) != 0
     if not complete.any():
-        raise ArgumentError(f"model formula {formula!r}: no respondent has all its variables")
+        empty = [lhs[0]] if not present.any() else []
+        empty += [n for n in rhs_vars if data[n].isna().all()]
+        which = (f": {', '.join(empty)} {'is' if len(empty) == 1 else 'are'} missing for "
+                 "every respondent; check the source variable and its missing codes"
+                 if empty else "")
+        raise ArgumentError(
+            f"model formula {formula!r}: no respondent has all its variables{which}")
+    if outcome == "binary" and np.unique(y[complete]).size < 2:
+        value = "true (1)" if y[complete][0] == 1 else "false (0)"
+        raise ArgumentError(
+            f"binary outcome {lhs[0]!r} is {value} for every respondent in the model, so "
+            "there is nothing to model; check how the concept is coded (true_values, map)")
     everyone = bool(complete.all())
     rows = data[rhs_vars] if everyone else data.loc[complete, rhs_vars]
     for name in rhs_vars:  # keep only levels that occur, as R's model.frame does

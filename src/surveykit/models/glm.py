@@ -23,7 +23,7 @@ from surveykit._core.errors import ArgumentError
 from surveykit.estimation.intervals import critical_value
 from surveykit.models.base import ModelResult, model_covariance, model_degf, warn_if_separated
 from surveykit.models.categorical import model_contrasts, set_level
-from surveykit.models.frame import ModelFrame, model_frame
+from surveykit.models.frame import INTERCEPT, ModelFrame, model_frame
 
 if TYPE_CHECKING:
     from surveykit.design import SurveyDesign
@@ -299,9 +299,15 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "binomial") -> GLM
     scale = np.sqrt(np.diag(fit.cross))
     if (scale == 0).any() or np.linalg.matrix_rank(fit.cross / np.outer(scale, scale),
                                                    tol=1e-10) < p:
-        raise ArgumentError(f"model {formula!r}: the predictors are collinear (the model "
-                          "matrix has rank below its number of columns); drop a predictor "
-                          "or merge levels")
+        constant = [term for term, columns in frame.terms.items()
+                    if columns and all(frame.names[j] != INTERCEPT and np.ptp(X[:, j]) == 0
+                                       for j in columns)]
+        which = (f" ({', '.join(constant)} "
+                 f"{'has' if len(constant) == 1 else 'have'} one value for every respondent "
+                 "in the model)" if constant else "")
+        raise ArgumentError(f"model {formula!r}: the predictors are collinear{which} (the "
+                            "model matrix has rank below its number of columns); drop a "
+                            "predictor or merge levels")
     beta = fit.beta
     eta = X @ beta
     mu = fam.linkinv(eta)

@@ -17,7 +17,9 @@ import pandas as pd
 import yaml
 
 from surveykit._core.errors import ConfigError, DataError
+from surveykit._core.messages import shorten
 from surveykit.data.io.codebook import Codebook
+from surveykit.data.safe_yaml import read_yaml
 from surveykit.data.schemas import validate
 
 __all__ = ["read_codebook", "read_csv", "write_codebook", "write_csv"]
@@ -33,10 +35,7 @@ def read_codebook(path: str | Path) -> Codebook:
             "(set source.codebook in the survey config, or create it from "
             "'surveykit inspect FILE --codebook')"
         )
-    try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: not valid UTF-8 YAML ({error})") from None
+    spec = read_yaml(path, "codebook")
     validate(spec, "codebook", str(path))
     return Codebook.from_dict(spec, source=str(path))
 
@@ -81,8 +80,8 @@ def _to_numeric(column: pd.Series, name: str, path: Path) -> pd.Series:
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
             f"{path}: variable {name!r}, data row {row + 1} (line {row + 2}): "
-            f"{text.iloc[row]!r} is not a number, but the codebook says {name} is numeric; "
-            "correct the value or declare the variable as type: string"
+            f"{shorten(text.iloc[row])} is not a number, but the codebook says {name} is "
+            "numeric; correct the value or declare the variable as type: string"
         )
     return numeric.astype(float)
 
@@ -162,6 +161,7 @@ def read_csv(
         delimiter = max((",", ";", "\t"), key=first_line.count)
     header = next(csv.reader([first_line], delimiter=delimiter))
     _check_columns(header, codebook, path)
+    _check_field_counts(text, delimiter, len(header), path)
     try:
         raw = pd.read_csv(
             pd.io.common.StringIO(text),
@@ -182,6 +182,22 @@ def read_csv(
     data = pd.DataFrame(columns, index=pd.RangeIndex(len(raw)))
     _check_codes(data, codebook, path)
     return data
+
+
+def _check_field_counts(text: str, delimiter: str, expected: int, path: Path) -> None:
+    """Refuse a row with fewer fields than the header (pandas would fill them in as missing,
+    silently, e.g. for the last line of a truncated file)."""
+    reader = csv.reader(pd.io.common.StringIO(text), delimiter=delimiter)
+    limit = csv.field_size_limit(2**31 - 1)  # a long text cell is no error here
+    try:
+        for row in reader:
+            if row and len(row) < expected:
+                raise DataError(
+                    f"{path}: line {reader.line_num} has {len(row)} field(s) but the header "
+                    f"has {expected}; the file is probably truncated or a row was broken "
+                    "across lines: export it again, or complete that row")
+    finally:
+        csv.field_size_limit(limit)
 
 
 def write_csv(data: pd.DataFrame, codebook: Codebook, path: str | Path) -> None:

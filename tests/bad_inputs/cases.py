@@ -1,0 +1,273 @@
+"""The catalogue of bad inputs: each a damage to a fresh copy of the project, the step that
+must refuse it and the message it must give (a regex over the one error line).
+
+A case's ``step`` is the latest CLI step that may refuse it: the test runs the steps in
+order (``ingest`` → ``harmonise`` → ``weight`` → ``estimate``/``model``) and expects the
+first failure at or before ``step``; ``snakemake`` runs the whole workflow instead (slow).
+A case that surveykit does not handle yet carries ``xfail`` (why), so the catalogue
+documents it without turning CI red.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from conftest import write_changed_config
+
+CONFIG = "config/surveys/example.yaml"
+SAV = "data/raw/example_survey.sav"
+DATA_CSV = "data/raw/example_survey.csv"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input: ``damage(project)`` breaks a fresh copy, ``step`` must refuse it with
+    one line matching ``message``."""
+
+    name: str
+    category: str
+    damage: Callable[[Path], None]
+    step: str
+    message: str
+    xfail: str | None = None
+
+
+# ---------------------------------------------------------------- damages
+
+
+def change_config(change: Callable[[dict], None]) -> Callable[[Path], None]:
+    """A damage that edits the parsed survey config with ``change(spec)``."""
+    def damage(project: Path) -> None:
+        write_changed_config(project / CONFIG, project / CONFIG, change)
+    return damage
+
+
+def edit_config_text(edit: Callable[[str], str]) -> Callable[[Path], None]:
+    """A damage that edits the survey config as text (for YAML-level mistakes)."""
+    def damage(project: Path) -> None:
+        path = project / CONFIG
+        path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return damage
+
+
+def _use_csv(spec: dict) -> None:
+    spec["source"]["path"] = DATA_CSV
+
+
+def edit_csv(column: str, value: Callable[[int, str], str]) -> Callable[[Path], None]:
+    """A damage that sets ``column`` of data row i to ``value(i, old)`` in the CSV copy of
+    the data and points the config at it."""
+    def damage(project: Path) -> None:
+        path = project / DATA_CSV
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+        where = rows[0].index(column)
+        for i, row in enumerate(rows[1:]):
+            row[where] = value(i, row[where])
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows(rows)
+        change_config(_use_csv)(project)
+    return damage
+
+
+def edit_margins(name: str, edit: Callable[[list[list[str]]], None]) -> Callable[[Path], None]:
+    """A damage that edits the rows (header first) of ``config/margins/<name>``."""
+    def damage(project: Path) -> None:
+        path = project / "config" / "margins" / name
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+        edit(rows)
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows(rows)
+    return damage
+
+
+def _truncate_sav(project: Path) -> None:
+    path = project / SAV
+    path.write_bytes(path.read_bytes()[:5000])
+
+
+def _garbage_sav(project: Path) -> None:
+    (project / SAV).write_bytes(b"this is not an SPSS file\n" * 40)
+
+
+def _empty_sav(project: Path) -> None:
+    import pyreadstat
+
+    path = project / SAV
+    data, meta = pyreadstat.read_sav(str(path), user_missing=True)
+    pyreadstat.write_sav(
+        data.iloc[:0], str(path), column_labels=meta.column_names_to_labels,
+        variable_value_labels=meta.variable_value_labels,
+        missing_ranges=meta.missing_ranges, variable_measure=meta.variable_measure)
+
+
+def _append_line(project: Path, line: str) -> None:
+    with (project / DATA_CSV).open("a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+
+
+def _duplicate_codebook_key(project: Path) -> None:
+    path = project / "data" / "raw" / "example_survey.codebook.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("    label: Designgewicht\n",
+                                 "    label: Designgewicht\n    label: Gewicht\n", 1),
+                    encoding="utf-8")
+    change_config(_use_csv)(project)
+
+
+def _drop_column(column: str) -> Callable[[list[list[str]]], None]:
+    def edit(rows: list[list[str]]) -> None:
+        where = rows[0].index(column)
+        for row in rows:
+            del row[where]
+    return edit
+
+
+def _set_cell(row: int, column: str, value: str) -> Callable[[list[list[str]]], None]:
+    def edit(rows: list[list[str]]) -> None:
+        rows[row][rows[0].index(column)] = value
+    return edit
+
+
+def _duplicate_row(row: int) -> Callable[[list[list[str]]], None]:
+    def edit(rows: list[list[str]]) -> None:
+        rows.insert(row + 1, list(rows[row]))
+    return edit
+
+
+def _billion_laughs(text: str) -> str:
+    lines = ["laughs:", "  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level, name in enumerate("bcdefghi"):
+        previous = "abcdefghi"[level]
+        lines.append(f"  {name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    return text + "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- the catalogue
+
+CASES: list[Case] = [
+    # --- config files that are not (valid) YAML
+    Case("config is not YAML", "config syntax",
+         edit_config_text(lambda t: t.replace("concepts:\n", "concepts: [\n", 1)), "ingest",
+         r"example\.yaml: not valid YAML at line \d+, column \d+"),
+    Case("config is binary", "config syntax",
+         lambda p: (p / CONFIG).write_bytes(b"\xff\xfe\x00\x01" * 100), "ingest",
+         r"example\.yaml: survey config is not UTF-8 text; save it as UTF-8"),
+    Case("duplicate YAML key", "config syntax",
+         edit_config_text(lambda t: t.replace("year: 2026\n", "year: 2026\nregion: X\n", 1)),
+         "ingest",
+         r"example\.yaml: not valid YAML at line 11.*the key 'region' is given twice, at "
+         r"line 9 and line 11; keep one of them"),
+    Case("billion laughs", "config syntax", edit_config_text(_billion_laughs), "ingest",
+         r"example\.yaml: not valid YAML at line \d+.*more than 50 aliases"),
+    # --- config that names what does not exist, or asks for the impossible
+    Case("misspelt variable", "config references",
+         change_config(lambda s: s["concepts"]["age"].update(source="alte")), "ingest",
+         r"concepts\.age\.source names the variable 'alte'.*did you mean 'alter'"),
+    Case("unknown level in true_values", "config references",
+         change_config(lambda s: s["concepts"]["female"].update(true_values=["femal"])),
+         "ingest", r"concepts\.female\.true_values names.*'femal'.*did you mean 'female'"),
+    Case("schema: unknown key", "config references",
+         change_config(lambda s: s["design"].update(weight="dgew")), "ingest",
+         r"at design: Additional properties are not allowed \('weight' was unexpected"),
+    Case("trim lower above upper", "config references",
+         change_config(lambda s: s["weighting"]["trim"].update(lower=4.0, upper=3.0)),
+         "weight", r"example\.yaml: trim: lower=4\.0 is above upper=3\.0; give lower ≤ upper"),
+    # --- data files that cannot be read
+    Case("missing data file", "data file", lambda p: (p / SAV).unlink(), "ingest",
+         r"example_survey\.sav: file not found; check source\.path"),
+    Case("truncated .sav", "data file", _truncate_sav, "ingest",
+         r"example_survey\.sav: cannot read this SPSS file"),
+    Case("corrupt .sav", "data file", _garbage_sav, "ingest",
+         r"example_survey\.sav: cannot read this SPSS file"),
+    Case("empty .sav (0 rows)", "data file", _empty_sav, "ingest",
+         r"example_survey\.sav: the file has variables but no rows \(0 respondents\)"),
+    Case("20 MB cell", "data file", edit_csv("alter", lambda i, v: "9" * 20_000_000 if i == 2
+                                             else v),
+         "ingest", r"'alter'.*\(20000002 characters\)"),
+    # --- data values that would give a wrong number
+    Case("infinite weight", "data values",
+         edit_csv("dgew", lambda i, v: "inf" if i == 5 else v), "harmonise",
+         r"example_survey\.csv: design variable 'dgew' \(weights\) is inf in data row 6; "
+         r"weights must be positive finite numbers"),
+    Case("all-missing outcome", "data values", edit_csv("wegzug", lambda i, v: ""), "model",
+         r"no respondent has all its variables: willing_to_move is missing for every respondent"),
+    Case("outcome with one category", "data values",
+         change_config(lambda s: s["concepts"]["willing_to_move"].update(
+             true_values=["very_unlikely", "rather_unlikely", "rather_likely",
+                          "very_likely"])),
+         "model", r"binary outcome 'willing_to_move' is true \(1\) for every respondent in the "
+                  r"model, so there is nothing to model"),
+    Case("constant predictor", "data values",
+         change_config(lambda s: s["concepts"]["commuter"].update(
+             map={1: True, 2: True, 7: True})),
+         "model", r"collinear \(commuter has one value for every respondent in the model\)"),
+    Case("weight that overflows (1e400)", "data values",
+         edit_csv("dgew", lambda i, v: "1e400" if i == 7 else v), "harmonise",
+         r"example_survey\.csv: design variable 'dgew' \(weights\) is inf in data row 8"),
+    Case("negative weight", "data values",
+         edit_csv("dgew", lambda i, v: "-2.5" if i == 0 else v), "harmonise",
+         r"example_survey\.csv: design variable 'dgew' \(weights\) is -2\.5 in data row 1; "
+         r"weights must be positive"),
+    Case("missing weight", "data values",
+         edit_csv("dgew", lambda i, v: "" if i == 9 else v), "harmonise",
+         r"example_survey\.csv: design variable 'dgew' \(weights\) is missing in data row 10; "
+         r"every respondent needs a value"),
+    Case("duplicate respondent id", "data values",
+         edit_csv("lfdnr", lambda i, v: "1" if i == 4 else v), "harmonise",
+         r"example_survey\.csv: the respondent id 'lfdnr' is the same in data rows 1 and 5; "
+         r"ids must be unique"),
+    Case("truncated CSV (short last row)", "data file",
+         lambda p: (_append_line(p, "99999,2,3"), change_config(_use_csv)(p)), "ingest",
+         r"example_survey\.csv: line 2379 has 3 field\(s\) but the header has 29; the file "
+         r"is probably truncated"),
+    Case("duplicate key in the CSV codebook", "config syntax", _duplicate_codebook_key,
+         "ingest", r"example_survey\.codebook\.yaml: not valid YAML at line 372, column 5: the "
+         r"key 'label' is given twice, at line 371 and line 372"),
+    Case("empty config file", "config syntax", lambda p: (p / CONFIG).write_text(""),
+         "ingest", r"example\.yaml: a survey config is a YAML mapping with keys id, source"),
+    Case("config is a list", "config syntax",
+         lambda p: (p / CONFIG).write_text("- id: example\n"), "ingest",
+         r"example\.yaml: a survey config is a YAML mapping with keys id, source"),
+    Case("path-like survey id", "config references",
+         change_config(lambda s: s.update(id="../../outside")), "ingest",
+         r"does not follow the survey schema(.|\n)*- at id: '\.\./\.\./outside'"),
+    Case("unknown predictor", "config references",
+         change_config(lambda s: s["models"]["predictors"].append("agegroup")), "ingest",
+         r"models\.predictors names the concept 'agegroup', which is not defined \(did you "
+         r"mean 'age_group'\?\)"),
+    Case("bins not increasing", "config references",
+         change_config(lambda s: s["concepts"]["age_group"]["bins"].update(
+             breaks=[18, 45, 30, 60, 75, float("inf")])), "ingest",
+         r"concepts\.age_group\.bins\.breaks: 30 follows 45; the breaks must increase"),
+    Case("margins file missing", "margins",
+         lambda p: (p / "config" / "margins" / "example_qualification.csv").unlink(),
+         "weight", r"margins file .*example_qualification\.csv does not exist; check the path"),
+    Case("margins level the data lack", "margins",
+         edit_margins("example_municipality.csv", _set_cell(2, "municipality", "Eichenrod")),
+         "weight", r"example_municipality\.csv\) has no population count for 'Eichenrode'"),
+    Case("workflow config not YAML", "config syntax",
+         lambda p: (p / "config" / "config.yaml").write_text("surveys: [\n"), "estimate",
+         r"config/config\.yaml: not valid YAML at line 2, column 1"),
+    # --- margins files
+    Case("margins without population column", "margins",
+         edit_margins("example_municipality.csv", _drop_column("population")), "weight",
+         r"example_municipality\.csv.*population"),
+    Case("margins with a negative count", "margins",
+         edit_margins("example_municipality.csv", _set_cell(2, "population", "-4800")),
+         "weight", r"example_municipality\.csv.*-4800"),
+    Case("margins with a duplicate level", "margins",
+         edit_margins("example_municipality.csv", _duplicate_row(2)), "weight",
+         r"example_municipality\.csv.*Eichenrode"),
+    # --- the whole workflow
+    Case("snakemake: duplicate YAML key", "workflow",
+         edit_config_text(lambda t: t.replace("year: 2026\n", "year: 2026\nregion: X\n", 1)),
+         "snakemake", r"example\.yaml: not valid YAML at line 11.*given twice"),
+    Case("snakemake: negative margin", "workflow",
+         edit_margins("example_municipality.csv", _set_cell(2, "population", "-4800")),
+         "snakemake", r"example_municipality\.csv.*-4800"),
+]
