@@ -243,30 +243,22 @@ def _parser() -> argparse.ArgumentParser:
     harmonise.add_argument("--ingested", required=True, help="directory written by ingest")
     harmonise.add_argument("--out", required=True, help="output directory")
     harmonise.set_defaults(handler=_harmonise)
-    weight = commands.add_parser("weight", help="weight a harmonised survey (step)")
-    weight.add_argument("config", help="config/surveys/<id>.yaml")
-    weight.add_argument("--out", required=True,
-                        help="the survey's results directory (holds harmonised.parquet)")
-    weight.set_defaults(handler=_weight)
+    def step(name: str, help_: str, holds: str, handler, settings: bool = False) -> None:
+        """A workflow step by hand: the survey config and the survey's results directory."""
+        sub = commands.add_parser(name, help=f"{help_} (step)")
+        sub.add_argument("config", help="config/surveys/<id>.yaml")
+        sub.add_argument("--out", required=True,
+                         help=f"the survey's results directory (holds {holds})")
+        if settings:
+            sub.add_argument("--workflow-config", default="config/config.yaml",
+                             help="workflow settings (seed, min_cell_n); default %(default)s")
+        sub.set_defaults(handler=handler)
 
-    estimate = commands.add_parser("estimate", help="share tables and workbook (step)")
-    estimate.add_argument("config", help="config/surveys/<id>.yaml")
-    estimate.add_argument("--out", required=True,
-                          help="the survey's results directory (holds harmonised.parquet "
-                          "and the weight step's files)")
-    estimate.add_argument("--workflow-config", default="config/config.yaml",
-                          help="workflow settings (seed, min_cell_n); default %(default)s")
-    estimate.set_defaults(handler=_estimate)
-
-    model = commands.add_parser("model", help="fit the configured models (step)")
-    model.add_argument("config", help="config/surveys/<id>.yaml")
-    model.add_argument("--out", required=True,
-                       help="the survey's results directory (holds harmonised.parquet and "
-                       "the weight step's files)")
-    model.add_argument("--workflow-config", default="config/config.yaml",
-                       help="workflow settings (seed, min_cell_n); default %(default)s")
-    model.set_defaults(handler=_model)
-
+    step("weight", "weight a harmonised survey", "harmonised.parquet", _weight)
+    step("estimate", "share tables and workbook",
+         "harmonised.parquet and the weight step's files", _estimate, settings=True)
+    step("model", "fit the configured models",
+         "harmonised.parquet and the weight step's files", _model, settings=True)
     strategies = commands.add_parser(
         "strategies", help="which Handlungsstrategien the findings support (step)")
     strategies.add_argument("config", help="config/surveys/<id>.yaml")

@@ -227,7 +227,7 @@ def _cell_tests(design: SurveyDesign, values: pd.Series, kind: str, codes: np.nd
     return frame
 
 
-def _wald_equal_means(estimates: pd.DataFrame, covariance: np.ndarray, degf: float
+def wald_equal_means(estimates: pd.DataFrame, covariance: np.ndarray, degf: float
                       ) -> dict[str, Any]:
     """Design-based Wald F test that all domain means are equal (contrasts to the first)."""
     k = len(estimates)
@@ -258,7 +258,7 @@ def _breakdown_test(design: SurveyDesign, indicator: str, kind: str, by: list[st
         working = design.with_data(data.assign(**{column: combined}))
     if kind in ("numeric", "scale"):
         means = working.mean(indicator, by=column, df="design")
-        return _wald_equal_means(pd.DataFrame(means), means.vcov.to_numpy(),
+        return wald_equal_means(pd.DataFrame(means), means.vcov.to_numpy(),
                                  float(design.degf))
     result = working.chisq(indicator, column, statistic="F")
     return {"method": "Rao-Scott F (second-order)", "statistic": result.statistic,

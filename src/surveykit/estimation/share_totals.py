@@ -259,7 +259,7 @@ class _Shape:
 
 def equal_means_test(design: SurveyDesign, totals: CellTotals) -> dict[str, Any]:
     """Design-based Wald F test that the domain means are equal."""
-    from surveykit.estimation.share_tables import _wald_equal_means
+    from surveykit.estimation.share_tables import wald_equal_means
 
     T = totals.totals
     columns = [d for d in range(totals.n_domains) if totals.counts[d] > 0]
@@ -274,5 +274,5 @@ def equal_means_test(design: SurveyDesign, totals: CellTotals) -> dict[str, Any]
         means.append(mean)
     jacobian = np.array(gradients)
     covariance = jacobian @ totals.covariance @ jacobian.T
-    return _wald_equal_means(pd.DataFrame({"estimate": means}), covariance,
+    return wald_equal_means(pd.DataFrame({"estimate": means}), covariance,
                              float(design.degf))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -21,9 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from surveykit.publish.findings import Finding, finite
-from surveykit.publish.formats import format_count, format_number, format_percent
-from surveykit.publish.labels import Labels
+from surveykit.publish.findings import finite
+from surveykit.publish.formats import format_count, format_number
 from surveykit.publish.report_text import TEXT
 
 __all__ = ["ReportChapter", "ReportFigure", "ReportTable", "html_rows", "render_report",
@@ -180,16 +179,3 @@ def render_report(context: Mapping[str, Any]) -> str:
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True)
     return environment.get_template("report.html.j2").render(**context)
-
-
-def percent(value: float, language: str) -> str:
-    """A share for running text."""
-    return format_percent(value, 0, language)
-
-
-def findings_context(findings: Sequence[Finding]) -> list[dict[str, str]]:
-    return [{"text": f.text, "anchor": f.anchor} for f in findings]
-
-
-def labels_for(concepts: Mapping[str, Any], language: str) -> Labels:
-    return Labels(concepts, language)

@@ -9,7 +9,7 @@ rows, so every output shows the same cells the same way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,6 @@ __all__ = [
     "PublishedTable",
     "footnotes",
     "publish_rows",
-    "tables_as_frame",
     "write_csv",
 ]
 
@@ -147,12 +146,6 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     """A tidy table as CSV: UTF-8, full precision, ``\\n`` line ends, text made inert."""
     neutralise_frame(frame).to_csv(path, index=False, lineterminator="\n",
                                    float_format="%.17g")
-
-
-def tables_as_frame(tables: Mapping[str, PublishedTable]) -> pd.DataFrame:
-    """All tables' rows in one frame (for the report and the strategies)."""
-    frames = [table.rows for table in tables.values()]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
 
 
 #: Identifier and label columns of the published CSVs: always text ("0" is a level).
