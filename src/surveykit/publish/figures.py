@@ -64,6 +64,11 @@ def _domain_text(row: Any, labels: Labels, language: str) -> str:
     return f"{row.breakdown_label}: {row.domain_label}"
 
 
+def _extra_lines(texts: Sequence[str], width: int = 34) -> int:
+    """How many lines beyond one the wrapped labels take, altogether."""
+    return sum(wrap(text, width).count("\n") for text in texts)
+
+
 def _figure(plt: Any, height: float, width: float = 8.0) -> tuple[Any, Any]:
     figure, axes = plt.subplots(figsize=(width, height))
     return figure, axes
@@ -77,7 +82,9 @@ def share_by_group(plt: Any, rows: pd.DataFrame, labels: Labels, language: str, 
 
     data = _shown(rows[rows["breakdown"].astype(str).str.count("×") == 0]).reset_index(
         drop=True)
-    height = 1.5 + 0.28 * len(data)
+    texts = [_domain_text(row, labels, language) for row in data.itertuples()]
+    # a label wrapped over two lines needs more room than one row's share of the height
+    height = 1.5 + 0.28 * len(data) + 0.16 * _extra_lines(texts)
     figure, axes = _figure(plt, height)
     positions = np.arange(len(data))[::-1]
     colours = [OKABE_ITO["black"] if not b else OKABE_ITO["blue"] for b in data["breakdown"]]
@@ -90,7 +97,6 @@ def share_by_group(plt: Any, rows: pd.DataFrame, labels: Labels, language: str, 
     for index in range(1, len(data)):
         if data["breakdown"].iloc[index] != data["breakdown"].iloc[index - 1]:
             axes.axhline(positions[index] + 0.5, color="#cccccc", linewidth=0.8)
-    texts = [_domain_text(row, labels, language) for row in data.itertuples()]
     axes.set_yticks(positions, [wrap(t, 34) for t in texts])
     beside = blended_transform_factory(axes.transAxes, axes.transData)
     for position, row in zip(positions, data.itertuples(), strict=True):
@@ -126,7 +132,9 @@ def intent_diverging(plt: Any, intent: pd.DataFrame, willing: pd.DataFrame | Non
     levels = list(dict.fromkeys(data["level"]))
     negative = len(levels) // 2 if negative is None else negative
     domains = list(dict.fromkeys(zip(data["breakdown"], data["domain"], strict=True)))
-    height = 1.8 + 0.3 * len(domains)
+    names_ = [_domain_text(data[(data["breakdown"] == b) & (data["domain"] == d)].iloc[0],
+                           labels, language) for b, d in domains]
+    height = 1.8 + 0.3 * len(domains) + 0.16 * _extra_lines(names_)
     figure, axes = _figure(plt, height)
     colours = DIVERGING if len(levels) == 4 else [
         plt.get_cmap("RdBu_r")(x) for x in np.linspace(0.1, 0.9, len(levels))]
