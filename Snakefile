@@ -20,6 +20,7 @@ include: "workflow/rules/model.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/strategies.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/compare.smk"
 
 
 rule all:

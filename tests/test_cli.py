@@ -90,7 +90,7 @@ def test_synth_reproduces_the_committed_example(tmp_path: Path) -> None:
     done = run("synth", "--out", str(tmp_path / "raw"), "--margins", str(tmp_path / "margins"))
     assert done.returncode == 0, done.stderr
     raw = ROOT / "data" / "raw"
-    for name in ("example_survey.csv", "example_survey.codebook.yaml", "README.md",
+    for name in ("example_survey.csv", "example_survey.codebook.yaml", "example_survey.md",
                  "example_survey.truth.json"):
         assert (tmp_path / "raw" / name).read_bytes() == (raw / name).read_bytes(), name
     for margin in (ROOT / "config" / "margins").glob("example_*.csv"):
@@ -99,6 +99,20 @@ def test_synth_reproduces_the_committed_example(tmp_path: Path) -> None:
     committed, committed_book = read_spss(EXAMPLE_SAV)
     pd.testing.assert_frame_equal(fresh, committed)
     assert fresh_book.to_dict() == committed_book.to_dict()
+
+
+def test_synth_reproduces_the_second_example(tmp_path: Path) -> None:
+    done = run("synth", "--example", "gruenfelde", "--out", str(tmp_path / "raw"),
+               "--margins", str(tmp_path / "margins"))
+    assert done.returncode == 0, done.stderr
+    raw = ROOT / "data" / "raw"
+    names = sorted(p.name for p in (tmp_path / "raw").iterdir())
+    assert names == ["gruenfelde_survey.codebook.yaml", "gruenfelde_survey.csv",
+                     "gruenfelde_survey.md", "gruenfelde_survey.truth.json"]
+    for name in names:
+        assert (tmp_path / "raw" / name).read_bytes() == (raw / name).read_bytes(), name
+    for margin in (ROOT / "config" / "margins").glob("gruenfelde_*.csv"):
+        assert (tmp_path / "margins" / margin.name).read_bytes() == margin.read_bytes()
 
 
 # ---------------------------------------------------------------- bad input through the CLI

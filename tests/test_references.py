@@ -70,7 +70,8 @@ def _mutate(spec: dict, reference: Reference, key: str, value: Any) -> None:
         container[own_key] = _mutated(value)
     else:
         parent_key, _, own = key.rpartition(".")
-        _parent(spec, reference, parent_key)[own] = _mutated(value)
+        holder = _parent(spec, reference, parent_key) if parent_key else spec  # top level
+        holder[own] = _mutated(value)
 
 
 CASES = _cases()
@@ -185,3 +186,13 @@ def test_absent_data_file_skips_only_the_checks_that_need_it(tmp_path: Path) -> 
         "willing_to_move"].update(true_values=["very likely"]))
     with pytest.raises(ConfigError, match=r"true_values names 'very likely'"):
         load_survey_config(typo, root=ROOT)
+
+
+def test_areas_must_be_one_of_the_groups(tmp_path: Path) -> None:
+    """The area comparison reads the estimate stage's breakdowns: an area concept that is
+    not a group would have nothing to compare, so loading says what to add."""
+    path = write_changed_config(EXAMPLE_CONFIG, tmp_path / "example.yaml", lambda spec: spec[
+        "groups"].remove("municipality"))
+    with pytest.raises(ConfigError, match=r"example.yaml: areas names 'municipality', which "
+                                          r"is not in groups .*add 'municipality' to groups"):
+        check_config_references(load_survey_config(path, root=ROOT))

@@ -492,7 +492,7 @@ def test_the_workflow_writes_strategies_json_for_the_example(project: Path) -> N
     strategies = {s["id"]: s for f in document["fields"] for s in f["strategies"]}
     assert len(strategies) == 13
     fired = {key for key, s in strategies.items() if s["fired"]}
-    # What the example data say (data/raw/README.md): young adults, graduates and commuters
+    # What the example data say (data/raw/example_survey.md): young adults, graduates and commuters
     # are more willing to move, leisure satisfaction and home ownership keep people.
     assert {"young_perspectives", "skilled_returners", "low_threshold_offers",
             "citizen_dialogues", "commuter_mobility", "vacancy_ownership"} <= fired

@@ -39,6 +39,17 @@ OUTPUTS = [
     "results/example/figures/priority_matrix.svg",
     "results/example/figures/odds_ratios.svg",
     "results/example/figures/figures.json",
+    "results/gruenfelde/harmonised.parquet",
+    "results/gruenfelde/tables/shares/willing_to_move.csv",
+    "results/gruenfelde/tables.xlsx",
+    "results/gruenfelde/report.html",
+    "results/gruenfelde/slides.pptx",
+    "results/comparison/comparison.csv",
+    "results/comparison/areas.csv",
+    "results/comparison/comparison.xlsx",
+    "results/comparison/report.html",
+    "results/comparison/figures/compare_willing_to_move.svg",
+    "results/comparison/figures/areas_gruenfelde.svg",
 ]
 
 
@@ -75,6 +86,53 @@ def test_workflow_runs_and_reruns_identically(project: Path) -> None:
     pd.testing.assert_frame_equal(
         pd.read_parquet(project / "results/example/harmonised.parquet"), frame)
     assert sha256(raw) == before
+    _check_comparison(project)
+
+
+def _check_comparison(project: Path) -> None:
+    """The comparison's difference test, recomputed by hand from what the two surveys
+    published (their shares, standard errors and design df)."""
+    import json
+    import math
+
+    from scipy import stats
+
+    from surveykit.publish.tables import read_published_csv
+
+    comparison = read_published_csv(project / "results/comparison/comparison.csv")
+    rows = comparison[comparison["indicator"] == "willing_to_move"].set_index("survey")
+    published, dfs = {}, {}
+    for survey in ("example", "gruenfelde"):
+        table = read_published_csv(
+            project / f"results/{survey}/tables/shares/willing_to_move.csv")
+        published[survey] = table[table["breakdown"] == ""].iloc[0]
+        summary = json.loads((project / f"results/{survey}/estimate/estimate.json")
+                             .read_text(encoding="utf-8"))
+        dfs[survey] = summary["design"]["df"]
+    a, b = published["example"], published["gruenfelde"]
+    se = math.sqrt(a["se"] ** 2 + b["se"] ** 2)
+    df = se**4 / (a["se"] ** 4 / dfs["example"] + b["se"] ** 4 / dfs["gruenfelde"])
+    t = (a["estimate"] - b["estimate"]) / se
+    assert rows.loc["example", "difference"] == pytest.approx(a["estimate"] - b["estimate"],
+                                                              rel=1e-12)
+    assert rows.loc["example", "difference_se"] == pytest.approx(se, rel=1e-12)
+    assert rows.loc["example", "df"] == pytest.approx(df, rel=1e-12)
+    assert rows.loc["example", "p_value"] == pytest.approx(2 * stats.t.sf(abs(t), df),
+                                                           rel=1e-9)
+    assert rows.loc["example", "mark"] == "▲" and rows.loc["gruenfelde", "mark"] == "▼"
+    # What only one survey asked is "–" for the other, never a number.
+    housing = comparison[(comparison["indicator"] == "sat_housing")
+                         & (comparison["survey"] == "example")].iloc[0]
+    assert housing["status"] == "not_collected" and housing["symbol"] == "–"
+    # The 4- and the 5-point intent items are shown, not tested.
+    intent = comparison[comparison["indicator"] == "intent"]
+    assert set(intent["status"]) == {"shown"} and intent["p_value"].isna().all()
+    areas = read_published_csv(project / "results/comparison/areas.csv")
+    assert set(areas["survey"]) == {"example", "gruenfelde"}
+    assert set(areas.loc[areas["survey"] == "gruenfelde", "areas"]) == {"district"}
+    html = (project / "results/comparison/report.html").read_text(encoding="utf-8")
+    assert "Befragungen im Vergleich" in html and "nicht erhoben" in html
+    assert "http://" not in html and "https://" not in html
 
 
 @pytest.mark.slow
@@ -131,8 +189,11 @@ def test_bad_input_stops_the_workflow_cleanly(project: Path, case: str) -> None:
     output = done.stdout + done.stderr
     assert re.search(message, output), output[-3000:]
     assert "Traceback" not in output
-    leftovers = [p for p in (project / "results").rglob("*") if p.is_file()] \
-        if (project / "results").exists() else []
+    # Only the damaged survey must leave nothing: the other bundled survey's steps may
+    # have finished (complete, valid outputs) before snakemake stopped.
+    damaged = project / "results" / "example"
+    leftovers = [p for p in damaged.rglob("*") if p.is_file()] if damaged.exists() else []
+    assert not (project / "results" / "comparison").exists()
     assert [p for p in leftovers if "logs" not in p.parts] == []
     assert {p.name: sha256(p) for p in (project / "data" / "raw").iterdir()} == raw
 

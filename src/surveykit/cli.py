@@ -104,12 +104,15 @@ def _init(args: argparse.Namespace) -> None:
 
 
 def _synth(args: argparse.Namespace) -> None:
-    from surveykit.synth import generate
-    from surveykit.synth.example_files import write_example
+    from surveykit.synth.example_files import EXAMPLES, write_example
 
-    survey = generate(n=args.n, seed=args.seed)
-    written = write_example(survey, Path(args.out), Path(args.margins), stem=args.stem,
-                            formats=args.formats)
+    example = EXAMPLES[args.example]
+    options = {key: value for key, value in (("n", args.n), ("seed", args.seed))
+               if value is not None}
+    survey = example.generate(**options)
+    written = write_example(survey, Path(args.out), Path(args.margins),
+                            stem=args.stem or example.stem,
+                            formats=args.formats or example.formats, example=args.example)
     for path in written:
         print(f"wrote {path}")
 
@@ -222,15 +225,19 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="overwrite an existing config")
     init.set_defaults(handler=_init)
 
-    synth = commands.add_parser("synth", help="generate the synthetic example survey")
-    synth.add_argument("--n", type=int, default=2400, help="respondents (default 2400)")
-    synth.add_argument("--seed", type=int, default=20261121)
+    synth = commands.add_parser("synth", help="generate a synthetic example survey")
+    synth.add_argument("--example", choices=["wippertal", "gruenfelde"], default="wippertal",
+                       help="which region: the Harz Verbandsgemeinde (default) or the small "
+                            "Thuringian town with another questionnaire")
+    synth.add_argument("--n", type=int, help="respondents (default 2400 / 900)")
+    synth.add_argument("--seed", type=int, help="random seed (default: the example's own)")
     synth.add_argument("--out", default="data/raw", help="directory for the data files")
     synth.add_argument("--margins", default="config/margins",
                        help="directory for the population margins")
-    synth.add_argument("--stem", default="example_survey")
-    synth.add_argument("--formats", nargs="+", default=["sav", "csv"],
-                       choices=["sav", "zsav", "csv"])
+    synth.add_argument("--stem", help="file name stem (default example_survey / "
+                                      "gruenfelde_survey)")
+    synth.add_argument("--formats", nargs="+", choices=["sav", "zsav", "csv"],
+                       help="file formats (default sav csv / csv)")
     synth.set_defaults(handler=_synth)
 
     ingest = commands.add_parser("ingest", help="read a survey's raw file (workflow step)")

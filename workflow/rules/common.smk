@@ -31,6 +31,11 @@ except SurveyError as error:
 
 for _survey_id, _survey in SURVEYS.items():
     validate(dict(_survey.spec), schema="../schemas/survey.schema.json")
+    if _survey_id == "comparison":
+        _fail(
+            f"{config['surveys']}: 'comparison' is the name of the comparison's results "
+            "folder; give the survey another id"
+        )
     if _survey.id != _survey_id:
         _fail(
             f"{_survey.path}: id is {_survey.id!r} but {config['surveys']} lists it as "
@@ -95,6 +100,15 @@ def population_file(wildcards):
     return [str(survey.resolve(population["file"]))] if population else []
 
 
+def all_population_files():
+    """Every survey's official population series (inputs of rule compare)."""
+    return [
+        str(survey.resolve(survey.spec["population"]["file"]))
+        for survey in SURVEYS.values()
+        if survey.spec.get("population")
+    ]
+
+
 def margins_table(wildcards):
     """The weight step's margins table, or nothing for a survey weighted as given."""
     if weighting_method(SURVEYS[wildcards.survey]) == "none":
@@ -146,6 +160,8 @@ def all_outputs():
             outputs.append(f"{RESULTS}/{survey_id}/models/models.json")
         if SURVEYS[survey_id].spec.get("strategies"):
             outputs.append(f"{RESULTS}/{survey_id}/strategies.json")
+    if SURVEYS:
+        outputs.append(f"{RESULTS}/comparison")
     return outputs
 
 

@@ -76,6 +76,7 @@ REFERENCES: tuple[Reference, ...] = (
     Reference("concepts.*.false_values[]", INPUT),
     Reference("groups[]", CONCEPT),
     Reference("indicators[]", CONCEPT),
+    Reference("areas", CONCEPT, CATEGORICAL),
     Reference("models.outcome", CONCEPT, ("binary",)),
     Reference("models.ordinal_outcome", CONCEPT, ("ordinal",)),
     Reference("models.destination_outcome", CONCEPT, CATEGORICAL),
@@ -327,3 +328,15 @@ def check_config_references(config: SurveyConfig, codebook: Codebook | None = No
             _check(config, reference, key, value, bound, levels)
         if reference.path == "concepts.*.order[]":
             _check_order_complete(config, levels)
+    _check_areas_are_a_group(config)
+
+
+def _check_areas_are_a_group(config: SurveyConfig) -> None:
+    """``areas`` compares the estimate stage's domain estimates: it must be one of ``groups``."""
+    areas = config.spec.get("areas")
+    groups = config.spec.get("groups") or []
+    if areas is not None and areas not in groups:
+        raise ConfigError(
+            f"{config.path}: areas names {areas!r}, which is not in groups "
+            f"({', '.join(groups) or 'empty'}); add {areas!r} to groups so that the tables "
+            "break every indicator down by it")

@@ -245,6 +245,7 @@ def run_estimate(config_path: str | Path, harmonised_path: str | Path,
             language=language, source=source))
         out.write_json(summary_out, {
             "survey": config.id, "settings": result.settings, "notices": result.notices,
+            "design": {"df": design.degf, "respondents": int(design.n)},
             "tables": [{"id": t.id, "title": t.title, "population": t.population,
                         "indicators": list(dict.fromkeys(t.rows["indicator"])),
                         "notes": t.notes} for t in result.tables.values()],

@@ -169,8 +169,9 @@ def share_base(rows: pd.DataFrame, language: str) -> str:
     return TEXT[language]["basis"].format(n=format_count(n, language))
 
 
-def render_report(context: Mapping[str, Any]) -> str:
-    """The HTML text of the report (Jinja2, autoescape on)."""
+def render_report(context: Mapping[str, Any], template: str = "report.html.j2") -> str:
+    """The HTML text of a report (Jinja2, autoescape on): the survey report, or another
+    template of ``publish/templates`` such as the comparison report."""
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
     environment = Environment(
@@ -178,4 +179,4 @@ def render_report(context: Mapping[str, Any]) -> str:
         autoescape=select_autoescape(["html", "j2"], default=True),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True)
-    return environment.get_template("report.html.j2").render(**context)
+    return environment.get_template(template).render(**context)

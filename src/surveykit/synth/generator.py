@@ -124,6 +124,16 @@ class SynthSurvey:
     n_target: int
 
 
+def checked_size_and_seed(caller: str, n: object, seed: object) -> tuple[int, int]:
+    """``(n, seed)`` as ints, or a `ConfigError` if ``n`` < 50 or ``seed`` < 0 or either is
+    not an integer (a generator's arguments)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 50:
+        raise ConfigError(f"{caller}: n must be an integer >= 50, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError(f"{caller}: seed must be a non-negative integer, got {seed!r}")
+    return int(n), int(seed)
+
+
 def _logistic(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -372,11 +382,7 @@ def generate(n: int = 2400, seed: int = 20261121) -> SynthSurvey:
     ConfigError
         If ``n`` is not an integer of at least 50 or ``seed`` is not a non-negative integer.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 50:
-        raise ConfigError(f"synth.generate: n must be an integer >= 50, got {n!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ConfigError(f"synth.generate: seed must be a non-negative integer, got {seed!r}")
-    n, seed = int(n), int(seed)
+    n, seed = checked_size_and_seed("synth.generate", n, seed)
     rng = np.random.default_rng(seed)
     pop = _population(rng, n)
     sizes = pop["sizes"]
@@ -477,7 +483,7 @@ def truth_markdown(survey: SynthSurvey) -> str:
     Returns
     -------
     str
-        Markdown text for ``data/raw/README.md``.
+        Markdown text for ``data/raw/example_survey.md``.
     """
     t = survey.truth
     s, r = t["sampling"], t["response_model"]

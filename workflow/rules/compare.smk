@@ -1,0 +1,24 @@
+rule compare:
+    """Every survey of the sheet side by side, and each survey's areas (results/comparison/)."""
+    input:
+        configs=[str(survey.path) for survey in SURVEYS.values()],
+        population=all_population_files(),
+        concepts=expand(f"{RESULTS}/{{survey}}/harmonise/concepts.json", survey=SURVEYS),
+        summaries=expand(f"{RESULTS}/{{survey}}/estimate/estimate.json", survey=SURVEYS),
+        shares=expand(f"{RESULTS}/{{survey}}/tables/shares", survey=SURVEYS),
+    output:
+        comparison=report(
+            directory(f"{RESULTS}/comparison"),
+            patterns=["{name}.html"],
+            caption="../report/comparison.rst",
+            category="Comparison",
+        ),
+    log:
+        f"{RESULTS}/logs/compare.log",
+    conda:
+        "../../environment.yml"
+    params:
+        settings=config.get("comparison", {}),
+        min_cell_n=config["min_cell_n"],
+    script:
+        "../scripts/compare.py"
