@@ -17,6 +17,7 @@ rule compare:
         f"{RESULTS}/logs/compare.log",
     conda:
         "../../environment.yml"
+    threads: 2
     params:
         settings=config.get("comparison", {}),
         min_cell_n=config["min_cell_n"],

@@ -10,5 +10,7 @@ with exit_on_error("surveykit compare", log=snakemake.log[0]):
             snakemake.input.configs, snakemake.input.concepts,
             snakemake.input.summaries, snakemake.input.shares, strict=True)
     ]
+    # threads: the figures are drawn in that many processes
     run_compare(inputs, snakemake.output.comparison,
-                {"min_cell_n": snakemake.params.min_cell_n, **snakemake.params.settings})
+                {"min_cell_n": snakemake.params.min_cell_n, **snakemake.params.settings,
+                 "threads": snakemake.threads})

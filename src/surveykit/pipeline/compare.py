@@ -49,7 +49,8 @@ class ComparisonInput:
 def read_survey(files: ComparisonInput, language: str,
                 root: str | Path | None = None) -> tuple[PublishedSurvey, SurveyConfig]:
     """Read one survey's published tables, tests, design df and concept metadata."""
-    config = load_survey_config(files.config, root=root)
+    # The survey's own steps checked its references already; the comparison reads tables.
+    config = load_survey_config(files.config, root=root, check_levels=False)
     summary = json.loads(Path(files.summary).read_text(encoding="utf-8"))
     concepts = json.loads(Path(files.concepts).read_text(encoding="utf-8")).get("concepts", {})
     shares = Path(files.shares)

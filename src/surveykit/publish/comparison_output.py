@@ -115,45 +115,71 @@ def _figure(directory: Path, name: str, title: str, caption: str) -> ReportFigur
                         alt=f"{title}. {caption}")
 
 
-def _draw_figures(figures_dir: Path, surveys: Sequence[PublishedSurvey],
-                  between: pd.DataFrame, areas: pd.DataFrame, language: str
-                  ) -> dict[str, ReportFigure]:
-    """Every figure of the comparison, by name."""
-    from surveykit.publish.comparison_figures import area_panels, survey_forest, survey_stacked
+def _figure_jobs(surveys: Sequence[PublishedSurvey], between: pd.DataFrame,
+                 areas: pd.DataFrame, language: str) -> list[tuple[str, str, pd.DataFrame,
+                                                                  str, str]]:
+    """Every figure to draw: (name, drawing function, rows, title, caption)."""
+    t = TEXT[language]
+    jobs = []
+    for indicator, part in between.groupby("indicator", sort=False):
+        kinds = part["kind"].replace("", np.nan).dropna()
+        if not len(kinds) or (part["status"] == "shown").any():
+            continue  # not comparable across the surveys (or one survey): tables only
+        if part["estimate"].notna().sum() == 0:
+            continue
+        label = str(part["indicator_label"].iloc[0])
+        if str(kinds.iloc[0]) in ("binary", "scale", "numeric"):
+            jobs.append((f"compare_{indicator}", "survey_forest", part, label,
+                         t["figure_caption"]))
+        else:
+            jobs.append((f"compare_{indicator}", "survey_stacked", part, label,
+                         t["stacked_caption"]))
+    shown = areas[areas["kind"].isin(["binary", "scale", "numeric"])]
+    by_survey = dict(tuple(shown.groupby("survey", sort=False)))
+    for survey in surveys:
+        if survey.id in by_survey:
+            jobs.append((f"areas_{survey.id}", "area_panels", by_survey[survey.id],
+                         t["areas_title"].format(survey=survey.label), t["areas_caption"]))
+    return jobs
+
+
+def _draw_one(job: tuple[str, str, pd.DataFrame, str, str], figures_dir: Path,
+              language: str) -> str:
+    """Draw and save one figure (in a worker process or in this one); its name."""
+    from surveykit.publish import comparison_figures
     from surveykit.publish.figure_style import figure_context, save_figure
 
-    t = TEXT[language]
-    drawn: dict[str, ReportFigure] = {}
+    name, function, rows, title, caption = job
     with figure_context() as plt:
-        for indicator, part in between.groupby("indicator", sort=False):
-            kinds = part["kind"].dropna()
-            if not len(kinds) or (part["status"] == "shown").any():
-                continue  # not comparable across the surveys: the table shows each
-            if part["estimate"].notna().sum() == 0:
-                continue
-            label = str(part["indicator_label"].iloc[0])
-            caption = t["figure_caption"]
-            name = f"compare_{indicator}"
-            if str(kinds.iloc[0]) in ("binary", "scale", "numeric"):
-                rows = part[part["level"].isin([part["level"].iloc[0], ""])] \
-                    if str(kinds.iloc[0]) != "binary" else part
-                figure = survey_forest(plt, rows, language, label, caption)
-            else:
-                figure = survey_stacked(plt, part, language, label, t["stacked_caption"])
-                caption = t["stacked_caption"]
-            save_figure(figure, figures_dir, name)
-            drawn[name] = _figure(figures_dir, name, label, caption)
-        for survey in surveys:
-            rows = areas[(areas["survey"] == survey.id)
-                         & areas["kind"].isin(["binary", "scale", "numeric"])]
-            if not len(rows):
-                continue
-            name = f"areas_{survey.id}"
-            title = t["areas_title"].format(survey=survey.label)
-            figure = area_panels(plt, rows, language, title, t["areas_caption"])
-            save_figure(figure, figures_dir, name)
-            drawn[name] = _figure(figures_dir, name, title, t["areas_caption"])
-    return drawn
+        figure = getattr(comparison_figures, function)(plt, rows, language, title, caption)
+        save_figure(figure, figures_dir, name)
+    return name
+
+
+def _draw_figures(figures_dir: Path, surveys: Sequence[PublishedSurvey],
+                  between: pd.DataFrame, areas: pd.DataFrame, language: str,
+                  workers: int = 1) -> dict[str, ReportFigure]:
+    """Every figure of the comparison, by name.
+
+    Rendering (above all the SVG and PNG text) is most of the compare step's time with
+    forty surveys, and figures are independent, so ``workers`` > 1 draws them in that many
+    processes; each file is the same whichever process draws it.
+    """
+    jobs = _figure_jobs(surveys, between, areas, language)
+    if workers > 1 and len(jobs) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from functools import partial
+
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            list(pool.map(partial(_draw_one, figures_dir=figures_dir, language=language),
+                          jobs))
+    else:
+        for job in jobs:
+            _draw_one(job, figures_dir, language)
+    return {name: _figure(figures_dir, name, title, caption)
+            for name, _function, _rows, title, caption in jobs}
 
 
 def _workbook(path: Path, between: pd.DataFrame, areas: pd.DataFrame, language: str,
@@ -187,7 +213,7 @@ def _workbook(path: Path, between: pd.DataFrame, areas: pd.DataFrame, language: 
     for note in t["xlsx_notes"]:
         sheet.cell(row=row_number, column=1, value=note).font = Font(italic=True)
         row_number += 1
-    for column, width in zip("ABCDEFGHI", (44, 14, 12, 12, 10, 14, 30, 12, 10), strict=True):
+    for column, width in zip("ABCDEFGHI", (62, 14, 12, 12, 10, 14, 30, 12, 10), strict=True):
         sheet.column_dimensions[column].width = width
     _area_sheet(workbook.create_sheet(t["sheet_areas"]), areas, language)
     properties = workbook.properties
@@ -274,31 +300,29 @@ def _area_sheet(sheet: Any, areas: pd.DataFrame, language: str) -> None:
         sheet.column_dimensions[column].width = width
 
 
-def _area_blocks(areas: pd.DataFrame, survey: PublishedSurvey, language: str
-                 ) -> list[dict[str, Any]]:
+def _area_blocks(part: pd.DataFrame, language: str) -> list[dict[str, Any]]:
     """A survey's areas as report blocks: rows = areas, a column per indicator (level)."""
     t = TEXT[language]
-    part = areas[areas["survey"] == survey.id]
     if not len(part):
         return []
     columns = []
-    for (indicator, level), rows in part.groupby(["indicator", "level"], sort=False):
-        head = rows.iloc[0]
+    for (_indicator, _level), rows in part.groupby(["indicator", "level"], sort=False):
+        records = rows.to_dict("records")
+        head = records[0]
         label = str(head["indicator_label"])
         if head["kind"] in ("ordinal", "categorical"):
             label += f": {head['level_label']}"
-        columns.append((indicator, level, label, _numeric(head["kind"]), rows))
-    area_ids = list(dict.fromkeys(part["area"]))
+        columns.append((label, _numeric(head["kind"]), {r["area"]: r for r in records},
+                        head))
     lines = []
-    for area in area_ids:
-        first = part[part["area"] == area].iloc[0]
-        cells = []
-        for _indicator, _level, _label, numeric, rows in columns:
-            match = rows[rows["area"] == area]
-            if not len(match):
+    for area in dict.fromkeys(part["area"]):
+        cells, first = [], None
+        for _label, numeric, by_area, _head in columns:
+            record = by_area.get(area)
+            if record is None:
                 cells.append({"value": "", "mark": ""})
                 continue
-            record = match.iloc[0]
+            first = first or record
             if str(record["flag"]).startswith("suppressed") or not np.isfinite(
                     record["estimate"]):
                 cells.append({"value": "/", "mark": ""})
@@ -306,15 +330,15 @@ def _area_blocks(areas: pd.DataFrame, survey: PublishedSurvey, language: str
             value = _value(record["estimate"], numeric, language)
             cells.append({"value": f"({value})" if record["flag"] == "limited" else value,
                           "mark": record["mark"] or ""})
-        n = first["n"]
-        lines.append({"area": first["area_label"] or t["total"], "cells": cells,
+        n = first["n"] if first else np.nan
+        lines.append({"area": (first or {}).get("area_label") or t["total"], "cells": cells,
                       "n": format_count(n, language) if np.isfinite(n) else ""})
-    tests = [t["area_test"].format(method=test_name(rows["test"].iloc[0], language),
-                                   p=p_text(rows["test_p_value"].iloc[0], language))
-             + f" ({label})" for _i, _l, label, _n, rows in columns
-             if np.isfinite(rows["test_p_value"].iloc[0])]
-    return [{"headers": [label + (" (%)" if not numeric else "")
-                         for _i, _l, label, numeric, _r in columns],
+    tests = [t["area_test"].format(method=test_name(head["test"], language),
+                                   p=p_text(head["test_p_value"], language)) + f" ({label})"
+             for label, _numeric_, _by_area, head in columns
+             if np.isfinite(head["test_p_value"])]
+    return [{"headers": [label + ("" if numeric else " (%)")
+                         for label, numeric, _by_area, _head in columns],
              "lines": lines, "tests": tests}]
 
 
@@ -327,14 +351,15 @@ def write_comparison(directory: Path, surveys: Sequence[PublishedSurvey],
     t = TEXT[language]
     figures_dir = directory / "figures"
     figures_dir.mkdir()
-    figures = _draw_figures(figures_dir, surveys, between, areas, language)
+    figures = _draw_figures(figures_dir, surveys, between, areas, language,
+                            workers=int(settings.get("threads", 1)))
     title = t["title"]
     _workbook(directory / "comparison.xlsx", between, areas, language, title)
     inputs = [(str(config.path), sha256_of(config.path)) for config in configs]
     context = report_context(surveys, configs, between, areas, figures, language,
                              blocks=_blocks(between, language),
-                             area_blocks={s.id: _area_blocks(areas, s, language)
-                                          for s in surveys},
+                             area_blocks={survey: _area_blocks(part, language)
+                                          for survey, part in areas.groupby("survey")},
                              inputs=inputs, package_versions=versions(),
                              min_cell_n=settings.get("min_cell_n"))
     (directory / "report.html").write_text(render_comparison(context), encoding="utf-8")
