@@ -104,15 +104,16 @@ def separated_levels(model: ModelResult) -> list[SeparatedLevel]:
     """
     frame = model.frame
     used = frame.used
-    X, y = frame.X[used], frame.y[used]
+    # no copy of the model matrix when every row is used (a million respondents)
+    X, y = (frame.X, frame.y) if used.all() else (frame.X[used], frame.y[used])
     found: list[SeparatedLevel] = []
     covered: set[str] = set()
     for term, columns in frame.terms.items():
-        if term == INTERCEPT or not columns:
-            continue
+        if term == INTERCEPT or not columns or ":" in term:
+            continue  # an interaction: only the divergence check below applies
         block = X[:, columns]
         if not (np.isin(block, (0.0, 1.0)).all() and (block.sum(axis=1) <= 1).all()):
-            continue  # numeric or interaction: only the divergence check below applies
+            continue  # a numeric predictor: only the divergence check below applies
         names = [frame.names[j] for j in columns]
         levels = [name[len(term):] if name.startswith(term) and name != term else "1"
                   for name in names]
