@@ -147,6 +147,64 @@ def _billion_laughs(text: str) -> str:
     return text + "\n".join(lines) + "\n"
 
 
+def _set_encoding(encoding: str) -> Callable[[dict], None]:
+    def change(spec: dict) -> None:
+        spec["source"]["encoding"] = encoding
+    return change
+
+
+def _csv_with_place_names(encoding: str) -> Callable[[Path], None]:
+    """A damage: the CSV copy gets a text column of place names with umlauts (UTF-8, as
+    written), the codebook describes it, and the config declares ``encoding``."""
+    def damage(project: Path) -> None:
+        path = project / DATA_CSV
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+        rows[0].append("ortsteil")
+        for i, row in enumerate(rows[1:]):
+            row.append("Größenbach" if i % 3 == 2 else "Au")
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows(rows)
+        codebook = project / "data" / "raw" / "example_survey.codebook.yaml"
+        with codebook.open("a", encoding="utf-8") as handle:
+            handle.write("  ortsteil:\n    label: Ortsteil\n    type: string\n"
+                         "    measure: nominal\n")
+        change_config(lambda s: (_use_csv(s), _set_encoding(encoding)(s)))(project)
+    return damage
+
+
+def _duplicate_header(project: Path) -> None:
+    """The CSV header names 'alter' twice (the second column was 'geschlecht')."""
+    path = project / DATA_CSV
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[0] = lines[0].replace(",geschlecht,", ",alter,", 1)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    change_config(_use_csv)(project)
+
+
+def _semicolon_csv(edit: Callable[[int, str], str], decimal: str | None = None
+                   ) -> Callable[[Path], None]:
+    """A damage: the CSV as a German Excel export (';'-separated, decimal commas in the
+    weight column), with ``edit(i, weight)`` applied to the weights and, if given,
+    ``source.decimal`` declared."""
+    def damage(project: Path) -> None:
+        path = project / DATA_CSV
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+        where = rows[0].index("dgew")
+        for i, row in enumerate(rows[1:]):
+            row[where] = edit(i, row[where].replace(".", ","))
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, delimiter=";", lineterminator="\n").writerows(rows)
+
+        def change(spec: dict) -> None:
+            _use_csv(spec)
+            if decimal is not None:
+                spec["source"]["decimal"] = decimal
+        change_config(change)(project)
+    return damage
+
+
 # ---------------------------------------------------------------- the catalogue
 
 CASES: list[Case] = [
@@ -270,4 +328,59 @@ CASES: list[Case] = [
     Case("snakemake: negative margin", "workflow",
          edit_margins("example_municipality.csv", _set_cell(2, "population", "-4800")),
          "snakemake", r"example_municipality\.csv.*-4800"),
+    # ---- issue-13-values cases
+    # text encodings: garbled labels are refused, the encoding (not the file) is blamed
+    Case(".sav read with a wrong encoding (latin1)", "data file",
+         change_config(_set_encoding("latin1")), "ingest",
+         r"example_survey\.sav: text read as 'latin1' is garbled \(mojibake\) — the file "
+         r"label: 'BÃ¼rgerbefragung .*\(meant: 'Bürgerbefragung .*remove source\.encoding"),
+    Case(".sav read as cp1251 (Cyrillic mojibake)", "data file",
+         change_config(_set_encoding("cp1251")), "ingest",
+         r"example_survey\.sav: text read as 'cp1251' is garbled.*'BГјrgerbefragung"),
+    Case(".sav with an encoding it cannot be read in", "data file",
+         change_config(_set_encoding("ascii")), "ingest",
+         r"example_survey\.sav: the file's text cannot be read as 'ascii' "
+         r"\(source\.encoding\), not because the file is damaged; the file declares UTF-8"),
+    Case(".sav with an encoding that contradicts the file's (utf-16)", "data file",
+         change_config(_set_encoding("utf-16")), "ingest",
+         r"example_survey\.sav: source\.encoding is 'utf-16', but the file declares UTF-8 "
+         r"and reading it as 'utf-16' changes its text.*remove source\.encoding"),
+    Case("UTF-8 CSV declared cp1252", "data file", _csv_with_place_names("cp1252"), "ingest",
+         r"example_survey\.csv: line \d+, column 'ortsteil': 'GrÃ¶ÃŸenbach' \(meant: "
+         r"'Größenbach'\): the file is UTF-8 but source\.encoding says 'cp1252'.*set "
+         r"source\.encoding: utf-8"),
+    Case("UTF-8 CSV declared latin1", "data file", _csv_with_place_names("latin1"), "ingest",
+         r"example_survey\.csv: line \d+, column 'ortsteil'.*source\.encoding says "
+         r"'latin1'"),
+    # German number formats and duplicated headers in CSV input
+    Case("duplicated CSV header", "data file", _duplicate_header, "ingest",
+         r"example_survey\.csv: the header names the column 'alter' twice \(columns 3 and "
+         r"4\), so one of them would be silently dropped"),
+    Case("decimal commas and a thousands point in one column", "data values",
+         _semicolon_csv(lambda i, v: "1.234" if i == 6 else v), "ingest",
+         r"example_survey\.csv: variable 'dgew' mixes number formats — data row 1 "
+         r"\(line 2\): '2,262443438914027' has a comma, data row 7 \(line 8\): '1\.234' "
+         r"a point.*source\.decimal: ','"),
+    Case("decimal point where source.decimal is ','", "data values",
+         _semicolon_csv(lambda i, v: "2.5" if i == 3 else v, decimal=","), "ingest",
+         r"example_survey\.csv: variable 'dgew', data row 4 \(line 5\): '2\.5' has a "
+         r"point, but source\.decimal is ',' \(German\)"),
+    Case("decimal comma where source.decimal is '.'", "data values",
+         _semicolon_csv(lambda i, v: v, decimal="."), "ingest",
+         r"example_survey\.csv: variable 'dgew', data row 1 \(line 2\): '2,262443438914027' "
+         r"has a comma, but source\.decimal is '\.' \(English\)"),
+    Case("source.decimal that is not a decimal mark", "config references",
+         change_config(lambda s: (_use_csv(s), s["source"].update(decimal=";"))), "ingest",
+         r"at source\.decimal: ';' is not allowed; use one of ',', '\.'"),
+    # outcomes and predictors without information name the variable
+    Case("categorical predictor with one level in the data", "data values",
+         edit_csv("berufsabschluss", lambda i, v: "2"), "model",
+         r"margin 'qualification' .*: level\(s\) 'low', 'high' have a population count but "
+         r"no respondent in the sample.*merge the level"),
+    Case("all-missing predictor", "data values", edit_csv("pendler", lambda i, v: ""),
+         "model", r"commuter is missing for every respondent; check the source variable"),
+    Case("destination with one category in the data", "data values",
+         edit_csv("wegzug_ziel", lambda i, v: "1" if v else v), "model",
+         r"outcome 'destination': the level\(s\) \['elsewhere_germany', 'abroad'\] have no "
+         r"respondents in the model; merge them"),
 ]

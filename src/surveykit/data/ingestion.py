@@ -95,6 +95,7 @@ def ingest(config: SurveyConfig) -> Ingested:
         encoding=source.get("encoding"),
         codebook=config.codebook_path,
         delimiter=source.get("delimiter"),
+        decimal=source.get("decimal"),
     )
     if data.empty:
         raise DataError(f"{config.source_path}: the file has variables but no rows (0 "

@@ -101,6 +101,10 @@ _WEIGHT_NOTE = {
     "en": "Weights relative to their mean; design effect of weighting (Kish) {deff}, "
           "effective sample size {n_eff}.",
 }
+_SEPARATION_NOTE = {
+    "de": "Separation: alle oder keine Befragten der Gruppe wanderungsbereit, kein Wert.",
+    "en": "Separation: everyone or no one in the group willing to move, no value.",
+}
 _MODEL_NOTE = {
     "de": "Design-basiertes Logit-Modell; Intervalle: 95 %.",
     "en": "Design-based logit model; intervals: 95%.",
@@ -196,14 +200,18 @@ def run_figures(config_path: str | Path, concepts_path: str | Path, shares_dir: 
                                    for name, level in references.items())
         note = _MODEL_NOTE[language] + (f" {_REFERENCE[language]}: {reference_text}."
                                         if reference_text else "")
+        flagged = note + (f" {_SEPARATION_NOTE[language]}" if any(
+            frame is not None and "flag" in frame.columns
+            and (frame["flag"].fillna("").astype(str) == "separation").any()
+            for frame in (odds, ame)) else "")
         if odds is not None:
             plans.append(("odds_ratios", lambda plt: figures.odds_ratio_forest(
                 plt, odds, labels, language, titles["odds_ratios"],
-                caption_text(None, source, language, note)), None, ""))
+                caption_text(None, source, language, flagged)), None, ""))
         if ame is not None:
             plans.append(("ame", lambda plt: figures.ame_plot(
                 plt, ame, labels, language, titles["ame"],
-                caption_text(None, source, language, f"{note} {_AME_NOTE[language]}")),
+                caption_text(None, source, language, f"{flagged} {_AME_NOTE[language]}")),
                 None, ""))
         if predictions is not None:
             for number in sorted(set(predictions["set"])):

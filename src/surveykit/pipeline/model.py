@@ -137,15 +137,29 @@ def _binary(design: SurveyDesign, data: pd.DataFrame, config: SurveyConfig, seed
             caught: list[str]) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame,
                                         pd.DataFrame]:
     from surveykit.models.imputation import fit_imputed
+    from surveykit.models.separation import (
+        flag_effects,
+        flag_odds_ratios,
+        separated_levels,
+        separation_message,
+    )
 
     spec = config.spec.get("models") or {}
     formula = model_formula(data, config, "outcome")
     model = design.logit(formula)
+    separated = separated_levels(model)
     section = _fit_section(model, formula)
     section.update(pseudo_r2=model.pseudo_r2(), vif=_records(model.vif()))
-    effects = model.marginal_effects()
+    effects = flag_effects(model.marginal_effects().reset_index(), separated)
     predictions = _predictions(model, data, config)
     odds = model.odds_ratios().assign(model="complete cases")
+    section["odds_ratios"] = _records(flag_odds_ratios(
+        model.odds_ratios().rename_axis("parameter").reset_index(), separated)
+        .set_index("parameter"))
+    section["separation"] = [
+        {**level.record(), "message": separation_message(
+            level, str(spec.get("outcome")), separation_remedy(config, level.term))}
+        for level in separated]
     m = int(spec.get("imputations", 0) or 0)
     if m >= 2:
         pooled = fit_imputed(design, formula, model="logit", m=m,
@@ -158,6 +172,7 @@ def _binary(design: SurveyDesign, data: pd.DataFrame, config: SurveyConfig, seed
         odds = pd.concat([odds, pooled.odds_ratios().assign(model=f"pooled over {m} "
                                                                   "imputations")])
     section["warnings"] = caught
+    odds = flag_odds_ratios(odds.rename_axis("parameter").reset_index(), separated)
     return section, odds, effects, predictions
 
 
@@ -196,6 +211,18 @@ def _robustness(design: SurveyDesign, config: SurveyConfig, concepts: Mapping[st
             "metrics": _records(result.metrics.reset_index(), "row"),
             "importance": _records(result.importance), "n": result.n,
             "scale_reliability": reliability}
+
+
+def separation_remedy(config: SurveyConfig, term: str) -> str:
+    """What to change in the config when a level of ``term`` is separated."""
+    concept = (config.spec.get("concepts") or {}).get(term) or {}
+    if concept.get("type") == "binary":
+        return (f"Fix: drop {term} from models.predictors/controls in {config.path}, or "
+                "collect more answers.")
+    key = "bins" if "bins" in concept else "map"
+    return (f"Fix: merge the level with a neighbouring one in concepts.{term}.{key} of "
+            f"{config.path} (see README, 'Separation'), or drop {term} from "
+            "models.predictors/controls.")
 
 
 def small_cells(data: pd.DataFrame, outcome: str, predictors: Sequence[str],
@@ -278,8 +305,7 @@ def fit_models(design: SurveyDesign, data: pd.DataFrame, concepts: Mapping[str, 
                                             seed)
     results["warnings"] = sorted({str(w.message) for w in caught
                                   if issubclass(w.category, UserWarning)})
-    return (results, odds.rename_axis("parameter").reset_index(), effects.reset_index(),
-            predictions)
+    return results, odds, effects, predictions
 
 
 def run_models(config_path: str | Path, harmonised_path: str | Path,
@@ -299,6 +325,10 @@ def run_models(config_path: str | Path, harmonised_path: str | Path,
                                                      settings.seed, settings.min_cell_n)
     for message in results["warnings"]:
         print(f"surveykit model: warning: {message}", file=sys.stderr)
+    for level in results["binary"].get("separation", []):
+        print(f"surveykit: warning: survey {config.id!r}, logit of "
+              f"{(config.spec.get('models') or {}).get('outcome')}: {level['message']}",
+              file=sys.stderr)
     with output_set() as out:
         out.write_json(models_out, results)
         out.write_with(odds_ratios_out, lambda p: odds.round(10).to_csv(

@@ -38,6 +38,7 @@ from surveykit.publish.report_tables import (
     margins_table,
     odds_ratio_table,
     predictions_table,
+    separation_sentence,
 )
 from surveykit.publish.report_text import TEXT
 from surveykit.publish.slides import ResultSlide, write_slides
@@ -262,6 +263,8 @@ def run_report(config_path: str | Path, concepts_path: str | Path, shares_dir: s
         found = figure_for(figures, listing, name)
         return [found] if found else []
 
+    separation = separation_sentence(_read_csv(model / "odds_ratios.csv") if model else None,
+                                     labels, language)
     chapters = []
     willing_chapter = ReportChapter("wanderungsbereitschaft", t["ch_willing"],
                                     t["ch_willing_intro"],
@@ -274,7 +277,8 @@ def run_report(config_path: str | Path, concepts_path: str | Path, shares_dir: s
         models_chapter = ReportChapter("modelle", t["ch_models"], t["ch_models_intro"],
                                        figure("ame") + figure("odds_ratios")
                                        + figure("predicted_1") + figure("predicted_2"))
-        models_chapter.paragraphs = _model_paragraphs(models_path, language)
+        models_chapter.paragraphs = _model_paragraphs(models_path, language) + (
+            [separation] if separation else [])
         model_n = _model_n(models_path)
         if ame is not None and len(ame):
             models_chapter.tables.append(ame_table(ame, labels, language, model_n))
@@ -387,6 +391,8 @@ def run_report(config_path: str | Path, concepts_path: str | Path, shares_dir: s
         used.add(entry["name"])
         results.append(ResultSlide(finding.text, figures / entry["png"], entry["caption"]))
     method_lines = [f"{term}: {description}" for term, description in context["study"]]
+    if separation:
+        method_lines.append(separation)
     with output_set() as out:
         out.write_text(report_out, html)
         if slides_out is not None:

@@ -106,6 +106,11 @@ def add_caption(figure: Any, caption: str) -> None:
                 ha="left", va="bottom")
 
 
+def caption_lines(figure: Any, caption: str) -> int:
+    """How many lines `add_caption` wraps ``caption`` into (to leave room under the axes)."""
+    return wrap(caption, int(figure.get_figwidth() * 15)).count("\n") + 1
+
+
 def add_title(figure: Any, title: str) -> None:
     """The figure's title at its top left, wrapped to the figure's width."""
     width = int(figure.get_figwidth() * 11)

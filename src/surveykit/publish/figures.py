@@ -19,6 +19,7 @@ from surveykit.publish.figure_style import (
     OKABE_ITO,
     add_caption,
     add_title,
+    caption_lines,
     number_formatter,
     percent_formatter,
     wrap,
@@ -40,7 +41,7 @@ _T = {
            "irritant": "verbreitet unzufrieden,\nschwacher Bezug", "low": "geringe Priorität",
            "probability": "Vorhergesagte Wahrscheinlichkeit", "complete": "vollständige Fälle",
            "pooled": "multiple Imputation", "mean": "Mittel",
-           "trim": "Kappungsgrenzen"},
+           "trim": "Kappungsgrenzen", "separation": "nicht schätzbar (Separation)"},
     "en": {"total": "Total", "share": "Share", "odds": "Odds ratio (log scale)",
            "ame": "Average marginal effect in percentage points", "weight": "Weight",
            "count": "Respondents", "before": "before weighting", "after": "after weighting",
@@ -48,6 +49,7 @@ _T = {
            "importance": "More willing to move among the dissatisfied (percentage points)",
            "critical": "critical", "maintain": "linked to leaving,\nfew dissatisfied",
            "irritant": "widespread dissatisfaction,\nweak link", "low": "low priority",
+           "separation": "not estimable (separation)",
            "probability": "Predicted probability", "complete": "complete cases",
            "pooled": "multiple imputation", "mean": "mean", "trim": "trimming bounds"},
 }
@@ -299,6 +301,13 @@ def parameter_label(parameter: str, labels: Labels) -> str:
     return f"{labels.concept(name)}: {labels.level(name, rest)}"
 
 
+def _separated(data: pd.DataFrame, key: str) -> set[str]:
+    """Rows the model step flagged as not estimable (separation): drawn without a point."""
+    if "flag" not in data.columns:
+        return set()
+    return set(data.loc[data["flag"].fillna("").astype(str) == "separation", key].astype(str))
+
+
 def odds_ratio_forest(plt: Any, odds: pd.DataFrame, labels: Labels, language: str,
                       title: str, caption: str) -> Any:
     """Odds ratios with 95 % intervals (log scale), complete cases and pooled over MI."""
@@ -327,14 +336,18 @@ def odds_ratio_forest(plt: Any, odds: pd.DataFrame, labels: Labels, language: st
     axes.xaxis.set_major_locator(FixedLocator(ticks))
     axes.xaxis.set_major_formatter(number_formatter(language, 1))
     axes.xaxis.set_minor_formatter(NullFormatter())
+    separated = _separated(data, "parameter")
     axes.set_yticks(np.arange(len(parameters))[::-1],
-                    [wrap(parameter_label(p, labels), 34) for p in parameters])
+                    [wrap(parameter_label(p, labels)
+                          + (f" – {text['separation']}" if p in separated else ""), 34)
+                     for p in parameters])
     axes.set_xlabel(text["odds"])
     handles, names = axes.get_legend_handles_labels()
     figure.legend(handles, names, ncol=len(models), loc="upper left", frameon=False,
                   fontsize=8, bbox_to_anchor=(0.01, 1 - 0.4 / height))
     add_title(figure, title)
-    figure.subplots_adjust(left=0.34, right=0.97, top=1 - 0.8 / height, bottom=0.9 / height)
+    room = max(0.9, 0.5 + 0.13 * caption_lines(figure, caption))  # caption and axis label
+    figure.subplots_adjust(left=0.34, right=0.97, top=1 - 0.8 / height, bottom=room / height)
     add_caption(figure, caption)
     return figure
 
@@ -361,13 +374,17 @@ def ame_plot(plt: Any, ame: pd.DataFrame, labels: Labels, language: str, title: 
                         f"{labels.level(row.variable, low)}")
         elif labels.kind(row.variable) != "binary":
             contrast = "+1" if language == "en" else "+1 Einheit"
-        names.append(f"{labels.concept(row.variable)}: {contrast}"
-                     if labels.kind(row.variable) != "binary" else labels.concept(row.variable))
+        name = (f"{labels.concept(row.variable)}: {contrast}"
+                if labels.kind(row.variable) != "binary" else labels.concept(row.variable))
+        if str(getattr(row, "flag", "") or "") == "separation":
+            name += f" – {_T[language]['separation']}"
+        names.append(name)
     axes.set_yticks(y, [wrap(n, 34) for n in names])
     axes.xaxis.set_major_formatter(number_formatter(language, 0))
     axes.set_xlabel(_T[language]["ame"])
     add_title(figure, title)
-    figure.subplots_adjust(left=0.36, right=0.97, top=1 - 0.55 / height, bottom=0.9 / height)
+    room = max(0.9, 0.5 + 0.13 * caption_lines(figure, caption))  # caption and axis label
+    figure.subplots_adjust(left=0.36, right=0.97, top=1 - 0.55 / height, bottom=room / height)
     add_caption(figure, caption)
     return figure
 

@@ -16,7 +16,8 @@ from surveykit.publish.formats import format_count, format_number
 from surveykit.publish.labels import Labels
 from surveykit.publish.report import ReportTable
 
-__all__ = ["ame_table", "margins_table", "odds_ratio_table", "predictions_table"]
+__all__ = ["ame_table", "margins_table", "odds_ratio_table", "predictions_table",
+           "separation_sentence"]
 
 
 def _number(value: object, decimals: int, language: str) -> str:
@@ -33,23 +34,50 @@ def _contrast(variable: str, contrast: str, labels: Labels, language: str) -> st
         f"{labels.level(variable, 0)}"
 
 
+#: A flagged row's cell and the note under its table (see `surveykit.models.separation`).
+SEPARATION = {"de": "nicht schätzbar (Separation)¹", "en": "not estimable (separation)¹"}
+SEPARATION_NOTE = {
+    "de": "¹ Separation: in dieser Gruppe sind alle oder keine Befragten wanderungsbereit. "
+          "Das Modell kann den Effekt dann nicht schätzen; es wird kein Wert gezeigt und keine "
+          "Handlungsstrategie darauf gestützt. Abhilfe: die Gruppe in der Konfiguration mit "
+          "einer benachbarten zusammenfassen.",
+    "en": "¹ Separation: everyone or no one in this group is willing to move. The model "
+          "cannot estimate the effect then; no value is shown and no action strategy rests "
+          "on it. Remedy: merge the group with a neighbouring one in the config.",
+}
+
+
+def _separated(row: object) -> bool:
+    return str(getattr(row, "flag", "") or "") == "separation"
+
+
 def ame_table(ame: pd.DataFrame, labels: Labels, language: str, n: int) -> ReportTable:
-    """Average marginal effects in percentage points with 95 % intervals and p-values."""
+    """Average marginal effects in percentage points with 95 % intervals and p-values; a
+    contrast the model step flagged (separation) shows the flag instead of numbers."""
     de = language == "de"
     headers = (["Merkmal", "Vergleich", "Effekt (Pp.)", "95-%-KI", "p"] if de else
                ["Characteristic", "Contrast", "Effect (pp)", "95% CI", "p"])
-    rows = [[labels.concept(row.variable), _contrast(row.variable, str(row.contrast), labels,
-                                                      language),
-             _number(row.ame, 1, language),
-             f"{_number(row.ci_low, 1, language)} – {_number(row.ci_high, 1, language)}",
-             _p(row.p_value, language)] for row in ame.itertuples(index=False)]
+    rows = []
+    for row in ame.itertuples(index=False):
+        line = [labels.concept(row.variable), _contrast(row.variable, str(row.contrast),
+                                                        labels, language)]
+        if _separated(row):
+            line += [SEPARATION[language], "–", "–"]
+        else:
+            line += [_number(row.ame, 1, language),
+                     f"{_number(row.ci_low, 1, language)} – "
+                     f"{_number(row.ci_high, 1, language)}",
+                     _p(row.p_value, language)]
+        rows.append(line)
     caption = "Durchschnittliche marginale Effekte" if de else "Average marginal effects"
     note = ("Veränderung der Wahrscheinlichkeit in Prozentpunkten, wenn alle Befragten die "
             "Ausprägung wechseln, übrige Merkmale wie beobachtet (design-basiert)." if de else
             "Change of the probability in percentage points when every respondent changes "
             "level, other characteristics as observed (design-based).")
+    notes = [note] + ([SEPARATION_NOTE[language]]
+                      if any(_separated(row) for row in ame.itertuples(index=False)) else [])
     return ReportTable(caption=caption, base=_base(n, language), numeric=True, blocks=[],
-                       notes=[note], tests=[], anchor="tab-ame", headers=headers, rows=rows)
+                       notes=notes, tests=[], anchor="tab-ame", headers=headers, rows=rows)
 
 
 def odds_ratio_table(odds: pd.DataFrame, labels: Labels, language: str, n: int
@@ -66,26 +94,61 @@ def odds_ratio_table(odds: pd.DataFrame, labels: Labels, language: str, n: int
     complete = odds[odds["model"] == models[0]].set_index("parameter")
     imputed = odds[odds["model"] == pooled].set_index("parameter") if pooled else None
     rows = []
+    separated = False
     for parameter, row in complete.iterrows():
         if parameter == "(Intercept)":
             continue
-        line = [parameter_label(str(parameter), labels), _number(row["odds_ratio"], 2, language),
-                f"{_number(row['ci_low'], 2, language)} – {_number(row['ci_high'], 2, language)}"]
+        line = [parameter_label(str(parameter), labels)]
+        line += [SEPARATION[language], "–"] if _flagged(row) else [
+            _number(row["odds_ratio"], 2, language),
+            f"{_number(row['ci_low'], 2, language)} – {_number(row['ci_high'], 2, language)}"]
         if imputed is not None and parameter in imputed.index:
             other = imputed.loc[parameter]
-            line += [_number(other["odds_ratio"], 2, language),
-                     f"{_number(other['ci_low'], 2, language)} – "
-                     f"{_number(other['ci_high'], 2, language)}",
-                     _number(other.get("fmi"), 2, language)]
+            line += [SEPARATION[language], "–"] if _flagged(other) else [
+                _number(other["odds_ratio"], 2, language),
+                f"{_number(other['ci_low'], 2, language)} – "
+                f"{_number(other['ci_high'], 2, language)}"]
+            line.append(_number(other.get("fmi"), 2, language))
+        separated = separated or _flagged(row)
         rows.append(line)
     caption = "Odds Ratios" if de else "Odds ratios"
     note = ("MI: über multiple Imputationen gepoolt (Rubin); FMI: Anteil fehlender "
             "Information." if de else
             "MI: pooled over multiple imputations (Rubin); FMI: fraction of missing "
             "information.") if pooled else ""
+    notes = ([note] if note else []) + ([SEPARATION_NOTE[language]] if separated else [])
     return ReportTable(caption=caption, base=_base(n, language), numeric=True, blocks=[],
-                       notes=[note] if note else [], tests=[], anchor="tab-odds_ratios",
+                       notes=notes, tests=[], anchor="tab-odds_ratios",
                        headers=headers, rows=rows)
+
+
+def separation_sentence(odds: pd.DataFrame | None, labels: Labels, language: str
+                        ) -> str | None:
+    """A sentence naming every model term flagged for separation (for the model chapter
+    and the slides), or ``None`` when there is none."""
+    from surveykit.publish.figures import parameter_label
+
+    if odds is None or "flag" not in odds.columns:
+        return None
+    flagged = odds[odds["flag"].fillna("").astype(str) == "separation"]
+    names = list(dict.fromkeys(parameter_label(str(p), labels) for p in flagged["parameter"]
+                               if str(p) != "(Intercept)"))
+    if not names:
+        return None
+    if language == "de":
+        return (f"Hinweis – nicht schätzbar wegen Separation: {'; '.join(names)}. In dieser "
+                "Gruppe sind alle oder keine Befragten wanderungsbereit; das Modell kann den "
+                "Effekt nicht schätzen, es wird kein Wert gezeigt und keine "
+                "Handlungsstrategie darauf gestützt. Abhilfe: die Gruppe in der "
+                "Konfiguration mit einer benachbarten zusammenfassen.")
+    return (f"Note – not estimable because of separation: {'; '.join(names)}. Everyone or no "
+            "one in this group is willing to move; the model cannot estimate the effect, no "
+            "value is shown and no action strategy rests on it. Remedy: merge the group with "
+            "a neighbouring one in the config.")
+
+
+def _flagged(row: pd.Series) -> bool:
+    return str(row.get("flag", "") or "") == "separation"
 
 
 def predictions_table(predictions: pd.DataFrame, labels: Labels, language: str, n: int

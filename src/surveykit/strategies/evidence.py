@@ -42,6 +42,8 @@ REASONS = {
     "suppressed": "the cell is suppressed (disclosure control)",
     "no_estimate": "the cell has no estimate",
     "not_in_results": "the finding is not among the published results",
+    "separation": "not evaluable: separation (everyone or no one in the group gives the "
+                  "answer, so the model cannot estimate the effect)",
 }
 
 #: Quadrants of the priority matrix as the report names them.
@@ -306,11 +308,15 @@ def not_evaluable_text(label: Mapping[str, str], reason: str, flag: str = ""
         "de": {"suppressed": "Zelle ausgeblendet (zum Schutz einer kleinen Zelle)" if secondary
                else "Zelle ausgeblendet (Basis unter der Mindestfallzahl)",
                "no_estimate": "kein Schätzwert",
-               "not_in_results": "in den Ergebnissen dieser Befragung nicht vorhanden"},
+               "not_in_results": "in den Ergebnissen dieser Befragung nicht vorhanden",
+               "separation": "Separation: in dieser Gruppe haben alle oder keine Befragten "
+                             "dieselbe Antwort, der Effekt ist nicht schätzbar"},
         "en": {"suppressed": "cell hidden (to protect a small cell)" if secondary
                else "cell hidden (base below the minimum)",
                "no_estimate": "no estimate",
-               "not_in_results": "not among the results of this survey"},
+               "not_in_results": "not among the results of this survey",
+               "separation": "separation: everyone or no one in this group gives the "
+                             "answer, so the effect cannot be estimated"},
     }
     lead = {"de": "nicht auswertbar", "en": "not evaluable"}
     return {language: f"{label[language]}: {lead[language]} – {why[language][reason]}."

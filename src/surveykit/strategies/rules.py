@@ -238,6 +238,11 @@ def _ame(spec: Mapping[str, Any], findings: Findings, vocabulary: Vocabulary,
     label = _labels(lambda lang: f"{vocabulary.concept(predictor, lang)}"
                     + (f" ({_contrast_label(vocabulary, predictor, shown, lang)})"
                        if shown else ""))
+    flag = str(rows["flag"].iloc[0] or "") if rows is not None and len(rows) and \
+        "flag" in rows.columns and pd.notna(rows["flag"].iloc[0]) else ""
+    if flag == "separation":  # the model step could not estimate it: never a finding
+        return _not_evaluable("ame", path, label, "separation", reference, threshold,
+                              direction, flag=flag, unit="pp")
     if rows is None or not len(rows) or _number(rows["ame"].iloc[0]) is None:
         return _not_evaluable("ame", path, label, "not_in_results", reference, threshold,
                               direction, unit="pp")

@@ -59,6 +59,7 @@ def read_survey(
     encoding: str | None = None,
     codebook: str | Path | None = None,
     delimiter: str | None = None,
+    decimal: str | None = None,
 ) -> tuple[pd.DataFrame, Codebook]:
     """Read a survey file with its codebook.
 
@@ -74,12 +75,16 @@ def read_survey(
         For CSV: the YAML codebook; ``None`` looks for ``<stem>.codebook.yaml`` beside it.
     delimiter
         For CSV: the field separator; ``None`` sniffs it.
+    decimal
+        For CSV: the decimal mark ``","`` or ``"."``; ``None`` accepts either per column
+        but not both (see `surveykit.data.io.delimited.read_csv`).
     """
     kind = detect_format(path, format)
     if kind in SPSS_FORMATS:
         return read_spss(path, encoding=encoding)
     book = read_codebook(codebook or default_codebook_path(path))
-    data = read_csv(path, book, encoding=encoding or "utf-8", delimiter=delimiter)
+    data = read_csv(path, book, encoding=encoding or "utf-8", delimiter=delimiter,
+                    decimal=decimal)
     return data, _as_source_of(book, path, encoding)
 
 

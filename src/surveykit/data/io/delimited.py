@@ -8,6 +8,7 @@ labelled variable's value labels is an error, not a silent NaN.
 
 from __future__ import annotations
 
+import codecs
 import csv
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import yaml
 from surveykit._core.errors import ConfigError, DataError
 from surveykit._core.messages import shorten
 from surveykit.data.io.codebook import Codebook
+from surveykit.data.io.encoding import excerpt, find_garbled
 from surveykit.data.safe_yaml import read_yaml
 from surveykit.data.schemas import validate
 
@@ -57,7 +59,43 @@ def _first_undecodable_line(path: Path, encoding: str) -> tuple[int, str]:
     return 0, ""
 
 
+def _check_not_garbled(text: str, encoding: str, path: Path, delimiter: str | None) -> None:
+    """Refuse a UTF-8 file read with another declared encoding: every non-ASCII letter
+    would come out garbled ("GrÃ¶ÃŸenbach"), header names and text values alike."""
+    if codecs.lookup(encoding).name.startswith("utf"):
+        return
+    try:
+        meant = text.encode(encoding).decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return  # not UTF-8 throughout: the declared encoding may well be right
+    if meant == text:
+        return
+    lines = text.splitlines()
+    number = next(i for i, line in enumerate(lines) if not line.isascii())
+    separator = delimiter or max((",", ";", "\t"), key=lines[0].count)
+    header = next(csv.reader([lines[0]], delimiter=separator))
+    cells = next(csv.reader([lines[number]], delimiter=separator), [])
+    where = next((f"column {header[i]!r}" if number else f"the header's column {i + 1}"
+                  for i, cell in enumerate(cells) if not cell.isascii() and i < len(header)),
+                 "a cell")
+    seen = next((cell for cell in cells if not cell.isascii()), lines[number])
+    garbled = find_garbled([(where, seen)], (encoding,))
+    shown = garbled.describe() if garbled else f"{where}: {excerpt(seen)}"
+    raise DataError(
+        f"{path}: line {number + 1}, {shown}: the file is UTF-8 but source.encoding says "
+        f"{encoding!r}, which garbles every accented letter (mojibake); set source.encoding: "
+        "utf-8 in the survey config (or remove it: UTF-8 is the default)")
+
+
 def _check_columns(header: list[str], codebook: Codebook, path: Path) -> None:
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if name in seen:
+            raise DataError(
+                f"{path}: the header names the column {name!r} twice (columns {seen[name]} "
+                f"and {position}), so one of them would be silently dropped; rename or "
+                "remove one of them in the CSV header")
+        seen[name] = position
     missing = [n for n in codebook.names if n not in header]
     extra = [n for n in header if n not in codebook]
     if missing or extra:
@@ -72,9 +110,65 @@ def _check_columns(header: list[str], codebook: Codebook, path: Path) -> None:
         )
 
 
-def _to_numeric(column: pd.Series, name: str, path: Path) -> pd.Series:
+#: A number whose points only group thousands (German "1.234.567,5"), and the English twin.
+_GERMAN_GROUPS = r"[-+]?\d{1,3}(?:\.\d{3})+(?:,\d*)?"
+_ENGLISH_GROUPS = r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
+_STYLES = "source.decimal: ',' (German: 1.234,5) or '.' (English: 1,234.5)"
+#: Declared decimal mark → (thousands mark, pattern of a grouped number, style, example,
+#: what the other style writes).
+_DECLARED = {",": (".", _GERMAN_GROUPS, "German", "1.234,5", "points"),
+             ".": (",", _ENGLISH_GROUPS, "English", "1,234.5", "commas")}
+_MARK_NAMES = {".": "point", ",": "comma"}
+
+
+def _first(mask: pd.Series) -> int:
+    return int(np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool))[0])
+
+
+def _at(text: pd.Series, row: int) -> str:
+    return f"data row {row + 1} (line {row + 2}): {shorten(text.iloc[row])}"
+
+
+def _normalise_numbers(text: pd.Series, name: str, path: Path, decimal: str | None
+                       ) -> pd.Series:
+    """Number text in one style, with a point as the decimal mark.
+
+    Without ``decimal`` a column may use decimal commas or decimal points, not both: in a
+    column with "2,5" a "1.234" may be German for 1234, so mixing is refused rather than
+    guessed. ``decimal=","`` reads German numbers (points group thousands), ``"."`` English
+    ones (commas group thousands); a separator that does not fit is refused.
+    """
+    commas = text.str.contains(",", regex=False)
+    if decimal is None:
+        if not commas.any():
+            return text
+        points = text.str.contains(".", regex=False)
+        if points.any():
+            comma, point = _first(commas), _first(points)
+            raise DataError(
+                f"{path}: variable {name!r} mixes number formats — {_at(text, comma)} has a "
+                f"comma, {_at(text, point)} a point. In German '1.234' is 1234, in English "
+                "1.234, so the column cannot be read safely; write every number of the "
+                f"column in one style, or declare the file's style with {_STYLES} in the "
+                "survey config")
+        return text.str.replace(",", ".", regex=False)
+    grouping, pattern, style, example, other = _DECLARED[decimal]
+    grouped = text.str.contains(grouping, regex=False)
+    bad = grouped & ~text.str.fullmatch(pattern)
+    if bad.any():
+        raise DataError(
+            f"{path}: variable {name!r}, {_at(text, _first(bad))} has a "
+            f"{_MARK_NAMES[grouping]}, but source.decimal is {decimal!r} ({style}), where a "
+            f"{_MARK_NAMES[grouping]} may only group thousands ({example}); correct the "
+            f"value, or set source.decimal: {grouping!r} if the file writes decimal "
+            f"{other}")
+    return text.str.replace(grouping, "", regex=False).str.replace(decimal, ".", regex=False)
+
+
+def _to_numeric(column: pd.Series, name: str, path: Path, decimal: str | None = None
+                ) -> pd.Series:
     text = column.astype("string").str.strip()
-    numeric = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    numeric = pd.to_numeric(_normalise_numbers(text, name, path, decimal), errors="coerce")
     bad = numeric.isna() & text.notna() & (text != "")
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
@@ -115,6 +209,7 @@ def read_csv(
     codebook: Codebook,
     encoding: str = "utf-8",
     delimiter: str | None = None,
+    decimal: str | None = None,
 ) -> pd.DataFrame:
     """Read a CSV survey file and check it against its codebook.
 
@@ -128,11 +223,15 @@ def read_csv(
         Character encoding of the file; must be given right, a wrong one is an error.
     delimiter
         Field separator; ``None`` sniffs ``,`` ``;`` or tab from the header line.
+    decimal
+        The decimal mark of numbers: ``","`` (German: points group thousands, "1.234,5"),
+        ``"."`` (English: commas group thousands, "1,234.5") or ``None``: each column
+        uses decimal commas or decimal points, and a column with both is refused.
 
     Returns
     -------
     pandas.DataFrame
-        Numeric variables as float64 (decimal comma accepted), string variables as strings;
+        Numeric variables as float64, string variables as strings;
         user-missing codes are kept as codes.
     """
     path = Path(path)
@@ -156,6 +255,7 @@ def read_csv(
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise DataError(f"{path}: the file is empty; export the data again")
+    _check_not_garbled(text, encoding, path, delimiter)
     first_line = text.splitlines()[0]
     if delimiter is None:
         delimiter = max((",", ";", "\t"), key=first_line.count)
@@ -176,7 +276,8 @@ def read_csv(
     columns: dict[str, Any] = {}
     for variable in codebook:
         if variable.type == "numeric":
-            columns[variable.name] = _to_numeric(raw[variable.name], variable.name, path)
+            columns[variable.name] = _to_numeric(raw[variable.name], variable.name, path,
+                                                 decimal)
         else:
             columns[variable.name] = raw[variable.name].astype("string")
     data = pd.DataFrame(columns, index=pd.RangeIndex(len(raw)))

@@ -7,13 +7,17 @@ step turns them into missing values.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pyreadstat
 
+from surveykit._core.codes import format_code
 from surveykit._core.errors import DataError
+from surveykit._core.messages import shorten
 from surveykit.data.io.codebook import Codebook, Variable
+from surveykit.data.io.encoding import GARBLING_ENCODINGS, find_garbled
 
 __all__ = ["SPSS_FORMATS", "read_spss", "read_spss_metadata", "write_sav"]
 
@@ -109,6 +113,8 @@ def _read(path: Path, encoding: str | None, metadata_only: bool
             data, meta = pyreadstat.read_sav(str(path), user_missing=True, encoding=encoding,
                                              metadataonly=metadata_only)
     except pyreadstat.ReadstatError as error:
+        if "encoding" in str(error).lower():
+            raise DataError(_undecodable(path, encoding)) from None
         raise DataError(
             f"{path}: cannot read this SPSS file ({error}); it is probably truncated or "
             "corrupt: export it again from SPSS or restore it from the original source"
@@ -123,7 +129,83 @@ def _read(path: Path, encoding: str | None, metadata_only: bool
             f"{path}: unknown encoding {encoding!r}; use a Python codec name such as "
             "'utf-8', 'cp1252' or 'latin1'"
         ) from None
+    if suffix != "por":
+        _check_text(path, encoding, data, meta)
     return data, _codebook_from_meta(meta, str(path))
+
+
+def _own_encoding(path: Path) -> str | None:
+    """The encoding the file declares, if its text decodes with it (else ``None``)."""
+    try:
+        return pyreadstat.read_sav(str(path), metadataonly=True)[1].file_encoding or None
+    except (pyreadstat.ReadstatError, UnicodeDecodeError, LookupError):
+        return None
+
+
+def _undecodable(path: Path, encoding: str | None) -> str:
+    """The message for text that does not decode: blame the encoding, say the fix."""
+    if encoding is None:
+        return (f"{path}: the text of this SPSS file is not valid in the encoding the file "
+                "declares; the file was probably written by an old SPSS version: set "
+                "source.encoding (often cp1252 or latin1) in the survey config")
+    own = _own_encoding(path)
+    fix = (f"the file declares {own} and reads correctly with it: remove source.encoding "
+           "from the survey config" if own else
+           "set source.encoding to the encoding the file was written in (often utf-8, "
+           "cp1252 or latin1)")
+    return (f"{path}: the file's text cannot be read as {encoding!r} (source.encoding), not "
+            f"because the file is damaged; {fix}")
+
+
+def _texts(meta: pyreadstat.metadata_container, data: pd.DataFrame
+           ) -> Iterator[tuple[str, object]]:
+    """Every label of the file, then every distinct text value, with where it was seen."""
+    yield "the file label", meta.file_label
+    for name, label in (meta.column_names_to_labels or {}).items():
+        yield f"the label of variable {name!r}", label
+    for name, labels in (meta.variable_value_labels or {}).items():
+        for code, label in labels.items():
+            yield f"the value label of {format_code(code)} of variable {name!r}", label
+    for name in data.columns:
+        if data[name].dtype == object:
+            for value in pd.unique(data[name].dropna()):
+                yield f"a value of variable {name!r}", value
+
+
+def _labels(meta: pyreadstat.metadata_container) -> dict[str, object]:
+    return {where: text for where, text in _texts(meta, pd.DataFrame())}
+
+
+def _check_text(path: Path, encoding: str | None, data: pd.DataFrame,
+                meta: pyreadstat.metadata_container) -> None:
+    """Refuse garbled text (UTF-8 read as Latin-1/Windows-1252), and a declared
+    ``source.encoding`` that changes the labels of a file that reads cleanly with its own."""
+    read_as = tuple(dict.fromkeys(e for e in (encoding, *GARBLING_ENCODINGS) if e))
+    garbled = find_garbled(_texts(meta, data), read_as)
+    if garbled is not None:
+        own = _own_encoding(path) if encoding is not None else None
+        fix = ("remove source.encoding from the survey config (the file declares "
+               f"{own} and reads correctly with it)" if own and own.lower().replace("-", "")
+               == "utf8" else "set source.encoding: utf-8 in the survey config")
+        shown = repr(encoding) if encoding else f"{meta.file_encoding} (as the file declares)"
+        raise DataError(f"{path}: text read as {shown} is garbled (mojibake) — "
+                        f"{garbled.describe()}; the file's text is UTF-8: {fix}")
+    if encoding is None:
+        return
+    own = _own_encoding(path)
+    if own is None:
+        return  # the declaration overrides one the file gets wrong: what it is for
+    try:
+        own_labels = _labels(pyreadstat.read_sav(str(path), metadataonly=True)[1])
+    except (pyreadstat.ReadstatError, UnicodeDecodeError):
+        return
+    for where, text in _labels(meta).items():
+        if own_labels.get(where) != text:
+            raise DataError(
+                f"{path}: source.encoding is {encoding!r}, but the file declares {own} and "
+                f"reading it as {encoding!r} changes its text — {where}: {shorten(text, 60)} "
+                f"instead of {shorten(own_labels.get(where), 60)}; remove source.encoding "
+                f"from the survey config (or set it to {own})")
 
 
 def write_sav(data: pd.DataFrame, codebook: Codebook, path: str | Path,
