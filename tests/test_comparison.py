@@ -206,3 +206,37 @@ def test_areas_are_compared_with_the_published_domain_estimates_and_test() -> No
     tiny = frame[frame["area"] == "Tiny"].iloc[0]
     assert tiny["symbol"] == "/" and np.isnan(tiny["estimate"])
     assert compare_areas(_survey("b", {"willing": BINARY}, {"willing": rows})).empty
+
+
+def test_the_comparison_outputs_in_english(tmp_path) -> None:
+    """Workbook, figures and report from published rows: English words and numbers, "–"
+    for the survey without the indicator, the difference in percentage points."""
+    from conftest import EXAMPLE_CONFIG, ROOT
+    from openpyxl import load_workbook
+
+    from surveykit.data.config import load_survey_config
+    from surveykit.publish.comparison_output import write_comparison
+
+    rows = _rows("willing", "binary", [("", "1", 0.37, 0.011, 2215, ""),
+                                       ("North", "1", 0.42, 0.03, 300, ""),
+                                       ("South", "1", 0.33, 0.03, 280, "")], breakdown="area")
+    a = _survey("a", {"willing": BINARY}, {"willing": rows}, areas="area")
+    b = _survey("b", {"willing": BINARY}, {"willing": _rows(
+        "willing", "binary", [("", "1", 0.225, 0.015, 820, "")])})
+    c = _survey("c", {}, {})
+    surveys = [a, b, c]
+    between = compare_surveys(surveys, ["willing"], language="en")
+    areas = compare_areas(a)
+    config = load_survey_config(EXAMPLE_CONFIG, root=ROOT, check_levels=False)
+    write_comparison(tmp_path, surveys, [config] * 3, between, areas, {"threads": 1}, "en")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in html and "Surveys compared" in html
+    assert "Willing: 37.0% in Region a against 22.5% in Region b (difference +14.5 pp" in html
+    assert "not collected" in html and "the differences are" not in html  # no test, no claim
+    assert sorted(p.name for p in (tmp_path / "figures").glob("*.png")) == [
+        "areas_a.png", "compare_willing.png"]
+    sheet = load_workbook(tmp_path / "comparison.xlsx")["Surveys"]
+    values = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+    lines = {row[0]: row for row in values if row[0] and str(row[0]).startswith("Region")}
+    assert lines["Region a"][1] == pytest.approx(37.0) and lines["Region a"][8] == "▲"
+    assert lines["Region c"][1] == "–" and lines["Region c"][6] == "not collected"

@@ -200,7 +200,10 @@ def compare_surveys(surveys: Sequence[PublishedSurvey], indicators: Sequence[str
                                                     "n", "flag", "symbol")},
                     "note": "" if comparable else text["not_comparable"] + ": " + note})
         frame = pd.DataFrame(rows)
-        frame["indicator_label"] = labels.concept(indicator) if labels else indicator
+        published_label = next((str(rows_["indicator_label"].iloc[0])
+                                for rows_ in found.values() if rows_ is not None), "")
+        frame["indicator_label"] = published_label or (labels.concept(indicator) if labels
+                                                       else indicator)
         if testable:
             frame = _add_tests(frame, surveys, correction, alpha, level, text["others"])
             if note:

@@ -95,7 +95,9 @@ def _area_findings(areas: pd.DataFrame, surveys: Sequence[PublishedSurvey],
             continue
         low, high = part.loc[part["estimate"].idxmin()], part.loc[part["estimate"].idxmax()]
         p_value = float(part["test_p_value"].iloc[0])
-        significant = np.isfinite(p_value) and p_value < 0.05
+        if not np.isfinite(p_value):
+            continue  # no test across the areas: no claim about their differences
+        significant = p_value < 0.05
         method = "Rao-Scott-Test" if language == "de" else "Rao-Scott test"
         findings.append({"text": t["finding_areas"].format(
             survey=survey.label, indicator=str(part["indicator_label"].iloc[0]),
