@@ -36,7 +36,9 @@ def test_shipped_configs_validate() -> None:
     assert order.index("age") < order.index("age_group")
     assert order.index("intent") < order.index("willing_to_move")
     rows = load_surveys_sheet(ROOT / "config" / "surveys.tsv")
-    assert [r["survey_id"] for r in rows] == ["example"]
+    assert [r["survey_id"] for r in rows] == ["example", "gruenfelde"]
+    town = load_survey_config(ROOT / rows[1]["config"], root=ROOT)
+    assert town.id == "gruenfelde" and town.source_path.suffix == ".csv"
     assert load_workflow_config(ROOT / "config" / "config.yaml")["surveys"] == \
         "config/surveys.tsv"
 

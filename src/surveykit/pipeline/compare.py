@@ -16,6 +16,7 @@ What is compared is set in ``config/config.yaml`` under ``comparison`` (``indica
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from surveykit._core.errors import ConfigError
+from surveykit._core.messages import did_you_mean
 from surveykit.data.config import SurveyConfig, load_survey_config, text_in
 from surveykit.data.outputs import output_set
 from surveykit.publish.comparison import (
@@ -120,8 +122,15 @@ def run_compare(inputs: Sequence[ComparisonInput], out_dir: str | Path,
     unknown = [name for name in indicators
                if not any(name in survey.concepts for survey in surveys)]
     if unknown:
-        raise ConfigError(f"comparison.indicators names {', '.join(map(repr, unknown))}, which "
-                          "no survey has; use concept names of the survey configs")
+        # A notice, not an error: the same workflow config serves any survey sheet (a
+        # region that reruns the workflow on its own survey keeps the bundled list).
+        known = sorted({name for survey in surveys for name in survey.concepts})
+        hints = "".join(did_you_mean(name, known) for name in unknown)
+        print(f"surveykit compare: notice: comparison.indicators names "
+              f"{', '.join(map(repr, unknown))}, which no survey of the sheet has; left "
+              f"out{hints}", file=sys.stderr)
+        indicators = [name for name in indicators if name not in unknown] or \
+            comparison_indicators({}, configs)
     between = compare_surveys(surveys, indicators, language=language,
                               correction=settings.get("correction", "holm"),
                               alpha=float(settings.get("alpha", 0.05)))
