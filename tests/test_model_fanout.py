@@ -128,8 +128,9 @@ def test_chunks_split_the_imputations_evenly_and_never_exceed_them() -> None:
     config = load_survey_config(CI_PROJECT / CONFIG, root=CI_PROJECT)
     assert imputation_chunk_count(config, 4) == 4
     assert imputation_chunk_count(config, 50) == 5  # models.imputations: 5
-    with pytest.raises(sk.ConfigError, match="imputation_chunks is 0; use a whole number"):
-        imputation_chunk_count(config, 0)
+    assert imputation_chunk_count(config, 0) == 0
+    with pytest.raises(sk.ConfigError, match="imputation_chunks is -1; use a whole number"):
+        imputation_chunk_count(config, -1)
     with pytest.raises(sk.ConfigError, match="imputation chunk 4 of 3 does not exist"):
         imputation_chunk(20, 3, 4)
 

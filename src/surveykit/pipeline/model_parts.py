@@ -7,7 +7,8 @@ appendix. On a cluster each chunk of imputations and each fold is its own job
 (`read_imputation_parts`, `read_robustness_parts`) instead of computing them. Every
 imputation and every fold draws from its own random stream, made from the seed and its
 number alone, so the gathered result is exactly the one-process result, whatever the
-number of chunks (``imputation_chunks`` in ``config/config.yaml``).
+number of chunks (``imputation_chunks`` and ``robustness_fold_jobs`` in
+``config/config.yaml``; ``profiles/slurm`` turns them on).
 
 A part file records the survey, seed and numbers it was made with; the gather refuses parts
 that do not fit the current config (for instance parts left from a run with another seed).
@@ -53,10 +54,10 @@ def imputations(config: SurveyConfig) -> int:
 
 def imputation_chunk_count(config: SurveyConfig, chunks: int) -> int:
     """How many imputation jobs the survey gets: ``chunks``, at most one per imputation,
-    none without multiple imputation."""
-    if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 1:
+    none without multiple imputation (or with ``chunks`` 0)."""
+    if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 0:
         raise ConfigError(f"config/config.yaml: imputation_chunks is {chunks!r}; use a whole "
-                          "number of at least 1 (it does not change any result)")
+                          "number, 0 for none (it does not change any result)")
     return min(chunks, imputations(config))
 
 
