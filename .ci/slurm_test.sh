@@ -74,19 +74,26 @@ submitted=$(grep -c '_slurm_rpc_submit_batch_job: JobId=' "$SURVEYKIT_SLURM_DIR/
 snakemake_jobs=$(grep -c 'has been submitted with SLURM jobid' "$work/slurm.log")
 not_completed=$(squeue -h -t all -o '%i %T' | grep -vc ' COMPLETED$' || true)
 surveys=$(( $(wc -l <config/surveys.tsv) - 1 ))
+# Per rule from the job log paths Snakemake prints (the plugin deletes the logs of jobs
+# that succeeded).
+per_rule=$(grep -o 'has been submitted with SLURM jobid [0-9]* (log: [^)]*/slurm_logs/rule_[A-Za-z0-9_]*' \
+  "$work/slurm.log" | sed 's|.*/slurm_logs/rule_||' | sort | uniq -c)
 echo "Slurm jobs per rule:"
-for dir in "$work"/slurm/.snakemake/slurm_logs/rule_*; do
-  printf '  %-20s %s\n' "${dir##*/rule_}" "$(find "$dir" -name '*.log' | wc -l)"
-done
+echo "$per_rule" | awk '{ printf "  %-20s %s\n", $2, $1 }'
 echo "slurm_test: $surveys survey(s); local run ${local_seconds} s, Slurm run ${slurm_seconds} s;" \
      "$submitted Slurm jobs submitted ($snakemake_jobs by Snakemake), $not_completed not COMPLETED;" \
      "$compared result files byte-identical"
-imputation_jobs=$(find "$work"/slurm/.snakemake/slurm_logs/rule_model_imputations -name '*.log' | wc -l)
-fold_jobs=$(find "$work"/slurm/.snakemake/slurm_logs/rule_model_robustness -name '*.log' | wc -l)
+# Snakemake's plan (its "Job stats" table, less the local rule all) must be what ran.
+planned=$(awk '/^Job stats:/ { table = 1; next } table && /^total/ { exit }
+               table && NF == 2 && $2 ~ /^[0-9]+$/ && $1 != "all" { print $2, $1 }' \
+          "$work/slurm.log" | sort -k2)
+ran=$(echo "$per_rule" | awk '{ print $1, $2 }' | sort -k2)
 if [ "$submitted" != "$snakemake_jobs" ] || [ "$not_completed" != 0 ] \
-   || [ "$imputation_jobs" -lt "$surveys" ] || [ "$fold_jobs" -lt $(( 5 * surveys )) ]; then
-  echo "slurm_test: expected every job submitted by Snakemake to complete, and the model" \
-       "step fanned out (imputation chunks, 5 folds per survey)"
+   || [ "$planned" != "$ran" ] || ! grep -q ' model_imputations$' <<<"$ran" \
+   || ! grep -q ' model_robustness$' <<<"$ran"; then
+  printf 'planned:\n%s\nran:\n%s\n' "$planned" "$ran"
+  echo "slurm_test: expected every planned job to run on Slurm and complete, the model" \
+       "step fanned out into imputation chunks and robustness folds"
   exit 1
 fi
 echo "slurm_test: passed"
