@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.surveykit-installed
 
-.PHONY: run test lint clean-results
+.PHONY: run test test-slurm lint clean-results
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "surveykit needs Python >= 3.11; set PYTHON=python3.11 (or newer)")'
@@ -21,6 +21,11 @@ run: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
+
+# The workflow through profiles/slurm on a single-node Slurm cluster started for the test
+# (needs root and Debian's slurm-wlm and munge; see README, "Running on a Slurm cluster").
+test-slurm: $(STAMP)
+	bash .ci/slurm_test.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests workflow bench

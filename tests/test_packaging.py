@@ -21,7 +21,8 @@ def _split(requirement: str) -> tuple[str, str]:
 def test_environment_yml_matches_pyproject() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     pip_side = dict(_split(r) for r in project["dependencies"])
-    pip_side.update(_split(r) for r in project["optional-dependencies"]["test"])
+    for extra in ("test", "slurm"):
+        pip_side.update(_split(r) for r in project["optional-dependencies"][extra])
     pip_side = {PYPI_TO_CONDA.get(name, name): bound for name, bound in pip_side.items()}
 
     environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))

@@ -9,6 +9,8 @@ from snakemake.utils import validate
 from surveykit import SurveyError
 from surveykit.data.config import load_survey_config, load_surveys_sheet
 from surveykit.data.io import default_codebook_path, detect_format
+from surveykit.pipeline.model import ROBUSTNESS_FOLDS
+from surveykit.pipeline.model_parts import imputation_chunk_count
 from surveykit.pipeline.settings import skipped_steps, weighting_method
 
 
@@ -20,6 +22,9 @@ def _fail(error):
 
 validate(config, schema="../schemas/config.schema.json")
 RESULTS = config.get("results", "results")
+# The model step's fan-out (config/config.yaml; no effect on any result).
+IMPUTATION_CHUNKS = config.get("imputation_chunks", 0)
+ROBUSTNESS_FOLD_JOBS = config.get("robustness_fold_jobs", False)
 
 try:
     SURVEYS = {
@@ -136,6 +141,37 @@ def strategy_results(wildcards):
     if not SURVEYS[wildcards.survey].spec.get("strategies"):
         return []
     return [f"{RESULTS}/{wildcards.survey}/strategies.json"]
+
+
+def imputation_parts(wildcards):
+    """The model step's imputation chunks (none: rule model computes the imputations)."""
+    chunks = imputation_chunk_count(SURVEYS[wildcards.survey], IMPUTATION_CHUNKS)
+    return [
+        f"{RESULTS}/{wildcards.survey}/models/parts/imputations_{chunk}_of_{chunks}.json"
+        for chunk in range(1, chunks + 1)
+    ]
+
+
+def robustness_parts(wildcards):
+    """The robustness check's folds, one job each (none: rule model computes them)."""
+    if not ROBUSTNESS_FOLD_JOBS:
+        return []
+    return [
+        f"{RESULTS}/{wildcards.survey}/models/parts/robustness_{fold}_of_{ROBUSTNESS_FOLDS}.json"
+        for fold in range(1, ROBUSTNESS_FOLDS + 1)
+    ]
+
+
+def memory_mb(base, per_input_mb):
+    """A job's memory request in MB: ``base`` for Python and the libraries plus
+    ``per_input_mb`` times the size of its inputs (parquet files hold the data compressed;
+    in memory, with the copies a step makes, it takes many times that). Override per rule
+    with the profile's ``set-resources``."""
+
+    def request(wildcards, input):
+        return int(base + per_input_mb * input.size_mb)
+
+    return request
 
 
 def all_outputs():

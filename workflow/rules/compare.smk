@@ -18,6 +18,9 @@ rule compare:
     conda:
         "../../environment.yml"
     threads: 2
+    resources:
+        mem_mb=memory_mb(base=1500, per_input_mb=10),
+        runtime=30,
     params:
         settings=config.get("comparison", {}),
         min_cell_n=config["min_cell_n"],

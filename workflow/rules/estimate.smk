@@ -23,6 +23,10 @@ rule estimate:
         f"{RESULTS}/{{survey}}/logs/estimate.log",
     conda:
         "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=memory_mb(base=1500, per_input_mb=40),
+        runtime=60,
     params:
         seed=config["seed"],
         min_cell_n=config["min_cell_n"],

@@ -21,6 +21,10 @@ rule figures:
         f"{RESULTS}/{{survey}}/logs/figures.log",
     conda:
         "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=memory_mb(base=1000, per_input_mb=40),
+        runtime=30,
     params:
         seed=config["seed"],
         min_cell_n=config["min_cell_n"],

@@ -16,5 +16,9 @@ rule harmonise:
         f"{RESULTS}/{{survey}}/logs/harmonise.log",
     conda:
         "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=memory_mb(base=1000, per_input_mb=40),
+        runtime=15,
     script:
         "../scripts/harmonise.py"

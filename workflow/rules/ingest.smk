@@ -16,5 +16,9 @@ rule ingest:
         f"{RESULTS}/{{survey}}/logs/ingest.log",
     conda:
         "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=memory_mb(base=1000, per_input_mb=20),
+        runtime=15,
     script:
         "../scripts/ingest.py"

@@ -1,3 +1,64 @@
+# The model step fans out: the multiple imputations in `imputation_chunks` jobs and the
+# robustness check in one job per cross-validation fold; rule model gathers them. Each part
+# draws from its own random stream (seed and number), so the gathered result is the
+# one-process result whatever the number of jobs.
+
+
+rule model_imputations:
+    """One chunk of the multiple imputations: the logit fitted on each imputed data set."""
+    input:
+        config=survey_config,
+        harmonised=rules.harmonise.output.harmonised,
+        concepts=rules.harmonise.output.concepts,
+        weights=rules.weight.output.weights,
+        adjustments=rules.weight.output.adjustments,
+    output:
+        part=f"{RESULTS}/{{survey}}/models/parts/imputations_{{chunk}}_of_{{chunks}}.json",
+    log:
+        f"{RESULTS}/{{survey}}/logs/model_imputations_{{chunk}}_of_{{chunks}}.log",
+    wildcard_constraints:
+        chunk=r"\d+",
+        chunks=r"\d+",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=memory_mb(base=1000, per_input_mb=40),
+        runtime=60,
+    params:
+        seed=config["seed"],
+        min_cell_n=config["min_cell_n"],
+    script:
+        "../scripts/model_imputations.py"
+
+
+rule model_robustness:
+    """One cross-validation fold of the robustness check (gradient boosting vs logit)."""
+    input:
+        config=survey_config,
+        harmonised=rules.harmonise.output.harmonised,
+        concepts=rules.harmonise.output.concepts,
+        weights=rules.weight.output.weights,
+        adjustments=rules.weight.output.adjustments,
+    output:
+        part=f"{RESULTS}/{{survey}}/models/parts/robustness_{{fold}}_of_{ROBUSTNESS_FOLDS}.json",
+    log:
+        f"{RESULTS}/{{survey}}/logs/model_robustness_{{fold}}.log",
+    wildcard_constraints:
+        fold=r"\d+",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=memory_mb(base=1000, per_input_mb=40),
+        runtime=60,
+    params:
+        seed=config["seed"],
+        min_cell_n=config["min_cell_n"],
+    script:
+        "../scripts/model_robustness.py"
+
+
 rule model:
     """Models of migration intent: logit (with multiple imputation), ordinal, destination."""
     input:
@@ -6,6 +67,8 @@ rule model:
         concepts=rules.harmonise.output.concepts,
         weights=rules.weight.output.weights,
         adjustments=rules.weight.output.adjustments,
+        imputations=imputation_parts,
+        robustness=robustness_parts,
     output:
         models=f"{RESULTS}/{{survey}}/models/models.json",
         odds_ratios=report(
@@ -23,6 +86,10 @@ rule model:
         f"{RESULTS}/{{survey}}/logs/model.log",
     conda:
         "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=memory_mb(base=1000, per_input_mb=40),
+        runtime=60,
     params:
         seed=config["seed"],
         min_cell_n=config["min_cell_n"],

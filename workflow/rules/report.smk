@@ -29,6 +29,10 @@ rule report:
         f"{RESULTS}/{{survey}}/logs/report.log",
     conda:
         "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=memory_mb(base=1000, per_input_mb=20),
+        runtime=30,
     params:
         seed=config["seed"],
         min_cell_n=config["min_cell_n"],

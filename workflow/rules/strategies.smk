@@ -15,5 +15,9 @@ rule strategies:
         f"{RESULTS}/{{survey}}/logs/strategies.log",
     conda:
         "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=memory_mb(base=500, per_input_mb=0),
+        runtime=10,
     script:
         "../scripts/strategies.py"

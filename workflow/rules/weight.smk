@@ -20,6 +20,10 @@ rule weight:
         survey=survey_pattern(adjusted=True),
     conda:
         "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=memory_mb(base=1000, per_input_mb=40),
+        runtime=30,
     script:
         "../scripts/weight.py"
 

@@ -16,4 +16,6 @@ with exit_on_error("surveykit model", log=snakemake.log[0]):
         snakemake.output.predictions,
         workflow_config={"seed": snakemake.params.seed,
                          "min_cell_n": snakemake.params.min_cell_n},
+        imputation_parts=snakemake.input.imputations,
+        robustness_parts=snakemake.input.robustness,
     )

@@ -8,7 +8,7 @@ were set aside before any number is computed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -101,6 +101,10 @@ def ingest(config: SurveyConfig) -> Ingested:
         raise DataError(f"{config.source_path}: the file has variables but no rows (0 "
                         "respondents), so there is nothing to analyse; export the data with "
                         "its cases, or check source.path")
+    # Outputs name the raw file as the config does (relative to the project root), so that
+    # they do not depend on where the project lies: a clone elsewhere, or a cluster node
+    # that mounts it under another path, writes the same bytes.
+    codebook = replace(codebook, source=str(source["path"]))
     check_references(config, codebook)
     rules = MissingRules.from_config(codebook, config)
     return Ingested(data, codebook, ingest_report(data, codebook, rules))

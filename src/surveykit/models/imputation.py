@@ -30,7 +30,8 @@ from surveykit.models.pooling import PooledResult, pool
 if TYPE_CHECKING:
     from surveykit.design import SurveyDesign
 
-__all__ = ["MODELS", "PooledResult", "fit_imputed", "impute", "pool"]
+__all__ = ["MODELS", "PooledResult", "fit_imputations", "fit_imputed", "impute", "pool",
+           "pool_imputed"]
 
 MODELS = ("logit", "glm", "ordinal_logit", "multinomial_logit")
 DEFAULT_SEED = 20261121
@@ -268,7 +269,8 @@ def _check_columns(data: pd.DataFrame, names: list[str], what: str, where: str =
 
 def impute(data: pd.DataFrame, variables: Sequence[str], m: int = 20,
            seed: int = DEFAULT_SEED, iterations: int = 10,
-           predictors: Sequence[str] | None = None, donors: int = 5) -> list[pd.DataFrame]:
+           predictors: Sequence[str] | None = None, donors: int = 5,
+           only: Sequence[int] | None = None) -> list[pd.DataFrame]:
     """Multiple imputation by chained equations (fully conditional specification).
 
     Each incomplete listed variable is imputed from all *other* listed variables and the
@@ -277,7 +279,10 @@ def impute(data: pd.DataFrame, variables: Sequence[str], m: int = 20,
     Bayesian linear regression with predictive mean matching, so imputed values are
     observed values (a 1–5 scale stays in 1–5). Imputations are proper: parameters are
     drawn from their approximate posterior before values are drawn. Each imputation is
-    its own chain, started from random observed values, with its own random stream.
+    its own chain, started from random observed values, with its own random stream, which
+    depends on ``seed`` and the imputation's number alone: imputation ``i`` is the same
+    whether ``m`` imputations are made at once or in parts (``only``), so a cluster can
+    make them in separate jobs.
 
     List the analysis model's *outcome* among ``variables``: imputing a predictor without
     the outcome in its imputation model biases its coefficient towards zero.
@@ -300,11 +305,13 @@ def impute(data: pd.DataFrame, variables: Sequence[str], m: int = 20,
         dummies, numeric → linear term).
     donors
         Donors of predictive mean matching (mice's default, 5).
+    only
+        Numbers (0 … m − 1) of the imputations to make; default all ``m``.
 
     Returns
     -------
     list of pandas.DataFrame
-        ``m`` copies of ``data``, observed values unchanged, missing values of
+        ``m`` (or ``len(only)``) copies of ``data``, observed values unchanged, missing values of
         ``variables`` filled in; dtypes, categories and level order kept.
 
     Raises
@@ -321,6 +328,7 @@ def impute(data: pd.DataFrame, variables: Sequence[str], m: int = 20,
         raise ArgumentError(f"imputation seed must be a non-negative integer, got {seed!r}")
     if iterations < 1 or donors < 1:
         raise ArgumentError("impute: iterations and donors must be at least 1")
+    numbers = _imputation_numbers(m, only)
     names = _names(variables)
     if not names:
         raise ArgumentError("impute: name at least one variable to impute")
@@ -343,10 +351,12 @@ def impute(data: pd.DataFrame, variables: Sequence[str], m: int = 20,
     extra = np.hstack(extras) if extras else np.empty((len(data), 0))
     visit = [j for j, variable in enumerate(encoded) if variable.missing.any()]
     if not visit:
-        return [data.copy() for _ in range(m)]
+        return [data.copy() for _ in numbers]
     cycles = iterations if len(visit) > 1 else 1
     completed = []
-    for stream in np.random.SeedSequence(int(seed)).spawn(int(m)):
+    for number in numbers:
+        # The stream SeedSequence(seed).spawn(m)[number] would give, without the other m − 1.
+        stream = np.random.SeedSequence(int(seed), spawn_key=(number,))
         values = _chain(encoded, extra, visit, cycles, donors, np.random.default_rng(stream))
         frame = data.copy()
         for j in visit:
@@ -355,11 +365,111 @@ def impute(data: pd.DataFrame, variables: Sequence[str], m: int = 20,
     return completed
 
 
+def _imputation_numbers(m: int, only: Sequence[int] | None) -> list[int]:
+    """The imputations to make: all ``m``, or the listed numbers, each in 0 … m − 1."""
+    if only is None:
+        return list(range(int(m)))
+    numbers = [int(number) for number in only]
+    wrong = [number for number in numbers if not 0 <= number < m]
+    if wrong or len(set(numbers)) < len(numbers):
+        raise ArgumentError(f"impute: only={list(only)!r} must list distinct imputation "
+                            f"numbers from 0 to {m - 1} (m={m})")
+    return numbers
+
+
 # --------------------------------------------------------------------------- fit_imputed
 
 def _fit(design: SurveyDesign, formula: str, model: str, options: dict[str, Any]
          ) -> ModelResult:
     return getattr(design, model)(formula, **options)
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """What the imputations of one design and formula share."""
+
+    chain: list[str]          # variables of the chained equations
+    inside: np.ndarray        # respondents of the design's (sub)population
+    work: pd.DataFrame        # their data (with the strata column if predicting from it)
+    extra: list[str]          # complete predictors of every imputation model
+
+
+def _setup(design: SurveyDesign, formula: str, model: str,
+           variables: Sequence[str] | None, predictors: Sequence[str] | None) -> _Setup:
+    if model not in MODELS:
+        raise ArgumentError(f"model={model!r} is not supported; use one of {', '.join(MODELS)}")
+    data = design._data
+    names = formula_variables(data, formula)
+    chain = _names(variables) or names
+    _check_columns(data, chain, "variable to impute")
+    inside = np.asarray(design.weights != 0)  # impute within the (sub)population only
+    strata, work = design.structure.strata[0][inside], data.loc[inside]
+    left_out = [n for n in names if n not in chain and work[n].isna().any()]
+    if left_out:
+        raise ArgumentError(f"formula variable {left_out[0]!r} has missing values but is not "
+                          "among the variables to impute; add it to variables=")
+    extra = [n for n in names if n not in chain]
+    if predictors is not None:
+        extra += _names(predictors)
+    elif design.structure.has_strata and 1 < len(np.unique(strata)) <= 50:
+        work = work.assign(**{_STRATUM_COLUMN: pd.Categorical(strata)})
+        extra.append(_STRATUM_COLUMN)
+    return _Setup(chain, inside, work, extra)
+
+
+def fit_imputations(design: SurveyDesign, formula: str, model: str = "logit", m: int = 20,
+                    seed: int = DEFAULT_SEED, only: Sequence[int] | None = None,
+                    variables: Sequence[str] | None = None,
+                    predictors: Sequence[str] | None = None, iterations: int = 10,
+                    donors: int = 5, **model_options: Any) -> list[ModelResult]:
+    """Fit the model on some or all of ``m`` imputed data sets, unpooled.
+
+    The part of `fit_imputed` a cluster can spread over jobs: imputation ``i`` depends on
+    ``seed`` and ``i`` alone (see `impute`), so fitting ``only=[0, 1]`` in one job and
+    ``only=[2, 3]`` in another and pooling all four with `pool_imputed` gives exactly the
+    result of ``fit_imputed(..., m=4)``. Arguments as for `fit_imputed`.
+
+    Returns
+    -------
+    list of ModelResult
+        One fit per imputation, in the order of ``only`` (default 0 … m − 1).
+    """
+    setup = _setup(design, formula, model, variables, predictors)
+    data = design._data
+    completed = impute(setup.work, setup.chain, m=m, seed=seed, iterations=iterations,
+                       predictors=setup.extra, donors=donors, only=only)
+    fits = []
+    for part in completed:
+        frame = data.copy()
+        for name in setup.chain:
+            frame[name] = pd.concat([part[name],
+                                     data.loc[~setup.inside, name]]).loc[data.index]
+        fits.append(_fit(design.with_data(frame), formula, model, model_options))
+    return fits
+
+
+def pool_imputed(design: SurveyDesign, formula: str, estimates: Sequence[pd.Series],
+                 covariances: Sequence[pd.DataFrame], df_resid: Sequence[float],
+                 model: str = "logit", seed: int | None = DEFAULT_SEED,
+                 variables: Sequence[str] | None = None,
+                 predictors: Sequence[str] | None = None,
+                 fits: Sequence[ModelResult] = (), **model_options: Any) -> PooledResult:
+    """Pool fits on imputed data sets (from `fit_imputations`) by Rubin's rules.
+
+    ``estimates``, ``covariances`` and ``df_resid`` are the fits' ``params``, ``cov`` and
+    ``df_resid`` in the order of the imputations (they may come from files written by
+    separate jobs; ``fits`` then stays empty). The complete-case fit and the counts of
+    imputed values are computed here from the design. Other arguments as for `fit_imputed`.
+    """
+    setup = _setup(design, formula, model, variables, predictors)
+    complete_case = _fit(design, formula, model, model_options)
+    df_complete = float(np.mean(np.asarray(df_resid, dtype=float)))
+    pooled = pool(estimates, covariances, df_complete, seed)
+    imputed = {name: int(setup.work[name].isna().sum()) for name in setup.chain
+               if setup.work[name].isna().any()}
+    return PooledResult(pooled.params, pooled.within, pooled.between, pooled.df, df_complete,
+                        len(estimates), seed, pooled.estimates, formula, model, imputed,
+                        tuple(fits), complete_case)
 
 
 def fit_imputed(design: SurveyDesign, formula: str, model: str = "logit", m: int = 20,
@@ -376,6 +486,8 @@ def fit_imputed(design: SurveyDesign, formula: str, model: str = "logit", m: int
     Only respondents of the design's (sub)population (non-zero weight) are imputed, by
     models fitted among them: values missing *by design* (a filter question not asked)
     are not non-response — analyse them on ``design.subset(...)`` instead of imputing.
+    It is `fit_imputations` followed by `pool_imputed`, the two halves a cluster runs as
+    separate jobs.
 
     Parameters
     ----------
@@ -401,37 +513,9 @@ def fit_imputed(design: SurveyDesign, formula: str, model: str = "logit", m: int
     -------
     PooledResult
     """
-    if model not in MODELS:
-        raise ArgumentError(f"model={model!r} is not supported; use one of {', '.join(MODELS)}")
-    data = design._data
-    names = formula_variables(data, formula)
-    chain = _names(variables) or names
-    _check_columns(data, chain, "variable to impute")
-    inside = design.weights != 0  # impute within the design's (sub)population only
-    strata, work = design.structure.strata[0][inside], data.loc[inside]
-    left_out = [n for n in names if n not in chain and work[n].isna().any()]
-    if left_out:
-        raise ArgumentError(f"formula variable {left_out[0]!r} has missing values but is not "
-                          "among the variables to impute; add it to variables=")
-    extra = [n for n in names if n not in chain]
-    if predictors is not None:
-        extra += _names(predictors)
-    elif design.structure.has_strata and 1 < len(np.unique(strata)) <= 50:
-        work = work.assign(**{_STRATUM_COLUMN: pd.Categorical(strata)})
-        extra.append(_STRATUM_COLUMN)
-    completed = impute(work, chain, m=m, seed=seed, iterations=iterations,
-                       predictors=extra, donors=donors)
-    complete_case = _fit(design, formula, model, model_options)
-    fits = []
-    for part in completed:
-        frame = data.copy()
-        for name in chain:
-            frame[name] = pd.concat([part[name], data.loc[~inside, name]]).loc[data.index]
-        completed_design = design.with_data(frame)
-        fits.append(_fit(completed_design, formula, model, model_options))
-    df_complete = float(np.mean([fit.df_resid for fit in fits]))
-    pooled = pool([fit.params for fit in fits], [fit.cov for fit in fits], df_complete, seed)
-    imputed = {name: int(work[name].isna().sum()) for name in chain if work[name].isna().any()}
-    return PooledResult(pooled.params, pooled.within, pooled.between, pooled.df, df_complete,
-                        m, seed, pooled.estimates, formula, model, imputed, tuple(fits),
-                        complete_case)
+    fits = fit_imputations(design, formula, model, m=m, seed=seed, variables=variables,
+                           predictors=predictors, iterations=iterations, donors=donors,
+                           **model_options)
+    return pool_imputed(design, formula, [fit.params for fit in fits],
+                        [fit.cov for fit in fits], [fit.df_resid for fit in fits], model,
+                        seed, variables, predictors, fits, **model_options)

@@ -11,9 +11,13 @@ score, and by permutation importance (the drop in weighted AUC when one predicto
 shuffled in the test fold). If boosting does not beat the logit beyond the fold-to-fold
 spread, the logit's main effects miss nothing a flexible model could find.
 
-`scale_reliability` adds Cronbach's α (pingouin, with its confidence interval) for the
-multi-item scales of the survey (`surveykit.data.config.configured_scales` lists them
-from a survey config).
+The folds are independent: `robustness_folds` computes some or all of them (each with its
+own random stream from the seed and its number) and `robustness_from_folds` combines them,
+so a cluster runs one job per fold and gets exactly `robustness_check`'s result.
+
+`scale_reliability` (from `surveykit.models.scores`) adds Cronbach's α (pingouin, with
+its confidence interval) for the multi-item scales of the survey
+(`surveykit.data.config.configured_scales` lists them from a survey config).
 
 The weights are the design's current analysis weights (design weights, or the raked ones
 for a raked design). Metrics are weighted estimates of population quantities: the weighted
@@ -44,14 +48,19 @@ from threadpoolctl import threadpool_limits
 
 from surveykit._core.errors import ArgumentError, DataError
 from surveykit._core.messages import did_you_mean
-from surveykit._core.reliability import cronbach_alpha
 from surveykit.models.glm import _Family, _irls
+from surveykit.models.scores import (
+    numeric_values,
+    scale_reliability,
+    weighted_auc,
+    weighted_brier,
+)
 
 if TYPE_CHECKING:
     from surveykit.design import SurveyDesign
 
-__all__ = ["RobustnessResult", "robustness_check", "scale_reliability",
-           "weighted_auc", "weighted_brier"]
+__all__ = ["FoldResult", "RobustnessResult", "robustness_check", "robustness_folds",
+           "robustness_from_folds", "scale_reliability", "weighted_auc", "weighted_brier"]
 
 MODELS = ("logit", "boosting")
 #: Smallest number of respondents in a test fold, and of each outcome value in it.
@@ -62,131 +71,7 @@ MAX_LEVELS = 254
 DEFAULT_SEED = 20261121
 
 
-# --------------------------------------------------------------------------- metrics
-
-
-def weighted_auc(y: np.ndarray, score: np.ndarray, weights: np.ndarray | None = None) -> float:
-    """Weighted area under the ROC curve.
-
-    The probability that a randomly drawn positive (weight-proportional) scores higher than
-    a randomly drawn negative, ties counting one half:
-    ``Σ_{i: y=1} Σ_{j: y=0} w_i w_j ([s_i > s_j] + ½[s_i = s_j]) / (W₁ W₀)``. Equals
-    scikit-learn's ``roc_auc_score(y, score, sample_weight=weights)``.
-
-    Parameters
-    ----------
-    y
-        0/1 outcomes.
-    score
-        Predicted probabilities (any score whose order matters).
-    weights
-        Non-negative weights (default: all 1).
-
-    Returns
-    -------
-    float
-        The AUC, in [0, 1].
-
-    Examples
-    --------
-    >>> weighted_auc(np.array([0, 1, 1]), np.array([0.2, 0.6, 0.2]), np.array([1, 2, 1]))
-    0.8333333333333334
-    """
-    y = np.asarray(y, dtype=float)
-    score = np.asarray(score, dtype=float)
-    weights = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
-    if not (len(y) == len(score) == len(weights)):
-        raise ArgumentError("weighted_auc: y, score and weights must have the same length")
-    _, position = np.unique(score, return_inverse=True)
-    positive = np.bincount(position, weights=weights * y)
-    negative = np.bincount(position, weights=weights * (1.0 - y))
-    total_positive, total_negative = positive.sum(), negative.sum()
-    if total_positive <= 0 or total_negative <= 0:
-        raise DataError("weighted_auc: the AUC needs respondents with both outcome values")
-    below = np.cumsum(negative) - negative  # negative weight strictly below each score
-    return float(positive @ (below + 0.5 * negative) / (total_positive * total_negative))
-
-
-def weighted_brier(y: np.ndarray, probability: np.ndarray,
-                   weights: np.ndarray | None = None) -> float:
-    """Weighted Brier score ``Σ w (p − y)² / Σ w`` (lower is better; 0.25 for p = ½)."""
-    y = np.asarray(y, dtype=float)
-    probability = np.asarray(probability, dtype=float)
-    return float(np.average((probability - y) ** 2, weights=weights))
-
-
-# --------------------------------------------------------------------------- reliability
-
-
-def scale_reliability(data: pd.DataFrame, scales: Mapping[str, Sequence[str]],
-                      level: float = 0.95, nan_policy: str = "listwise") -> pd.DataFrame:
-    """Cronbach's α of multi-item scales, with confidence intervals (pingouin).
-
-    Parameters
-    ----------
-    data
-        One row per respondent with the item columns, missing answers as NaN (clean codes
-        such as 9 "keine Angabe" first; reversing all items of a scale does not change α).
-    scales
-        ``{scale name: [item columns]}``, e.g. from `surveykit.data.config.configured_scales`.
-    level
-        Confidence level of the interval (pingouin's F-based interval, rounded by pingouin
-        to three decimals).
-    nan_policy
-        ``"listwise"`` (respondents who answered every item, as the harmonise report) or
-        ``"pairwise"`` (pingouin's default; respondents who answered no item are left out).
-        The interval's degrees of freedom use the respondents kept.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by scale: ``items`` (number of items), ``n_complete`` (respondents with
-        every item), ``alpha``, ``ci_low``, ``ci_high``.
-
-    Examples
-    --------
-    >>> scale_reliability(items, {"leisure_satisfaction": ["zuf_kultur", "zuf_freizeit",
-    ...                   "zuf_sport"]})                                    # doctest: +SKIP
-                          items  n_complete     alpha  ci_low  ci_high
-    scale
-    leisure_satisfaction      3        2301  0.712000   0.694    0.729
-    """
-    if nan_policy not in ("listwise", "pairwise"):
-        raise ArgumentError(f"scale_reliability: nan_policy={nan_policy!r}; use 'listwise' or "
-                          "'pairwise'")
-    rows = []
-    for name, items in scales.items():
-        items = [items] if isinstance(items, str) else list(items)
-        if len(items) < 2:
-            raise ArgumentError(f"scale_reliability: scale {name!r} has {len(items)} item(s); "
-                              "Cronbach's alpha needs at least two")
-        for item in items:
-            if item not in data.columns:
-                raise ArgumentError(f"scale_reliability: item {item!r} of scale {name!r} is not "
-                                  f"a column{did_you_mean(item, map(str, data.columns))}")
-        frame = pd.DataFrame({item: _numeric(data[item], f"item {item!r} of scale {name!r}")
-                              for item in items})
-        complete = int(frame.notna().all(axis=1).sum())
-        if complete <= len(items):
-            raise DataError(f"scale_reliability: only {complete} respondents answered every "
-                            f"item of scale {name!r} ({len(items)} items); alpha needs more "
-                            "complete answers than items")
-        alpha, (low, high) = cronbach_alpha(frame, nan_policy=nan_policy, level=level)
-        rows.append({"scale": name, "items": len(items), "n_complete": complete,
-                     "alpha": alpha, "ci_low": low, "ci_high": high})
-    return pd.DataFrame(rows, columns=["scale", "items", "n_complete", "alpha", "ci_low",
-                                       "ci_high"]).set_index("scale")
-
-
 # --------------------------------------------------------------------------- data
-
-
-def _numeric(values: pd.Series, what: str) -> np.ndarray:
-    if isinstance(values.dtype, pd.CategoricalDtype) or not (
-            pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values)):
-        raise DataError(f"{what} is not numeric (dtype {values.dtype}); give numbers with "
-                        "missing answers as NaN")
-    return values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _is_categorical(values: pd.Series) -> bool:
@@ -217,7 +102,7 @@ def _outcome(data: pd.DataFrame, outcome: str) -> np.ndarray:
         raise DataError(f"robustness_check: the outcome {outcome!r} is categorical (values "
                         f"{levels}); it must be 0/1, e.g. the binary concept willing_to_move "
                         "instead of intent")
-    y = _numeric(values, f"robustness_check: the outcome {outcome!r}")
+    y = numeric_values(values, f"robustness_check: the outcome {outcome!r}")
     observed = np.unique(y[~np.isnan(y)])
     if not set(observed.tolist()) <= {0.0, 1.0}:
         shown = [v for v in observed.tolist() if v not in (0.0, 1.0)][:5]
@@ -257,7 +142,7 @@ def _prepare(design: SurveyDesign, outcome: str, predictors: list[str]) -> _Prep
             # Treatment dummies against the first level; predictions do not depend on it.
             dummies = (integer[:, None] == np.arange(1, levels)[None, :]).astype(float)
         else:
-            column = _numeric(values, f"robustness_check: predictor {name!r}")
+            column = numeric_values(values, f"robustness_check: predictor {name!r}")
             boosting_columns.append(column)
             categorical.append(False)
             dummies = column[:, None]
@@ -341,42 +226,111 @@ class _Fold:
         return self.boosting.predict_proba(boosting_matrix)[:, 1]
 
 
-def _cross_validate(prepared: _Prepared, fold: np.ndarray, seed: int, n_repeats: int,
-                    options: Mapping[str, Any]
-                    ) -> tuple[dict[str, np.ndarray], list[dict], dict[str, list[list[float]]]]:
-    """Out-of-fold predictions, per-fold metrics and permutation AUC drops of both models."""
-    rng = np.random.default_rng(seed)
-    predictions = {model: np.empty(len(prepared.y)) for model in MODELS}
-    fold_rows: list[dict] = []
-    drops = {model: [[] for _ in prepared.logit_blocks] for model in MODELS}
-    for k in range(int(fold.max()) + 1):
-        train, test = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
-        fitted = _Fold(
-            _fit_logit(prepared.logit_matrix[train], prepared.y[train], prepared.weights[train]),
-            _fit_boosting(prepared.boosting_matrix[train], prepared.y[train],
-                          prepared.weights[train], prepared.categorical, seed, options))
-        y, w = prepared.y[test], prepared.weights[test]
-        boosting_matrix, logit_matrix = prepared.boosting_matrix[test], prepared.logit_matrix[test]
-        base = {}
-        for model in MODELS:
-            predictions[model][test] = fitted.predict(model, boosting_matrix, logit_matrix)
-            base[model] = weighted_auc(y, predictions[model][test], w)
-            fold_rows.append({"fold": k + 1, "model": model, "n": len(test),
-                              "weight": float(w.sum()), "auc": base[model],
-                              "brier": weighted_brier(y, predictions[model][test], w)})
-        for j, block in enumerate(prepared.logit_blocks):
-            for _ in range(n_repeats):
-                # One permutation for both models, so that their importances are paired.
-                order = rng.permutation(len(test))
-                boosting_shuffled = boosting_matrix.copy()
-                boosting_shuffled[:, j] = boosting_matrix[order, j]
-                logit_shuffled = logit_matrix.copy()
-                logit_shuffled[:, block] = logit_matrix[np.ix_(order, block)]
-                for model in MODELS:
-                    shuffled = fitted.predict(model, boosting_shuffled, logit_shuffled)
-                    drops[model][j].append(base[model] - weighted_auc(y, shuffled, w))
-    return predictions, fold_rows, drops
+@dataclass(frozen=True)
+class FoldResult:
+    """One cross-validation fold of `robustness_check`: what a cluster job computes.
 
+    Attributes
+    ----------
+    fold
+        The fold's number, 1 … K.
+    test
+        Positions of its test respondents among the complete cases.
+    predictions
+        Model → out-of-fold predicted probabilities of the test respondents.
+    metrics
+        One record per model: ``fold``, ``model``, ``n``, ``weight``, ``auc``, ``brier``.
+    auc_drops
+        Model → per predictor, the drops of the weighted AUC over the permutation repeats.
+    """
+
+    fold: int
+    test: np.ndarray
+    predictions: dict[str, np.ndarray]
+    metrics: list[dict[str, Any]]
+    auc_drops: dict[str, list[list[float]]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready; Python's JSON writes floats so that they read back exactly."""
+        return {"fold": self.fold, "test": self.test.tolist(),
+                "predictions": {model: values.tolist()
+                                for model, values in self.predictions.items()},
+                "metrics": self.metrics, "auc_drops": self.auc_drops}
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> FoldResult:
+        """The fold as `to_dict` wrote it."""
+        return cls(int(record["fold"]), np.asarray(record["test"], dtype=np.int64),
+                   {model: np.asarray(values, dtype=float)
+                    for model, values in record["predictions"].items()},
+                   [dict(row) for row in record["metrics"]],
+                   {model: [list(map(float, drops)) for drops in per_predictor]
+                    for model, per_predictor in record["auc_drops"].items()})
+
+
+def _cross_validate_fold(prepared: _Prepared, fold: np.ndarray, k: int, seed: int,
+                         n_repeats: int, options: Mapping[str, Any]) -> FoldResult:
+    """Both models fitted without fold ``k`` (0-based), scored and permuted on it."""
+    # Each fold has its own random stream (seed and fold number alone), so a fold gives
+    # the same result whether the folds run in one process or as separate cluster jobs.
+    rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(k,)))
+    train, test = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+    fitted = _Fold(
+        _fit_logit(prepared.logit_matrix[train], prepared.y[train], prepared.weights[train]),
+        _fit_boosting(prepared.boosting_matrix[train], prepared.y[train],
+                      prepared.weights[train], prepared.categorical, seed, options))
+    y, w = prepared.y[test], prepared.weights[test]
+    boosting_matrix, logit_matrix = prepared.boosting_matrix[test], prepared.logit_matrix[test]
+    predictions, base, rows = {}, {}, []
+    for model in MODELS:
+        predictions[model] = fitted.predict(model, boosting_matrix, logit_matrix)
+        base[model] = weighted_auc(y, predictions[model], w)
+        rows.append({"fold": k + 1, "model": model, "n": len(test), "weight": float(w.sum()),
+                     "auc": base[model], "brier": weighted_brier(y, predictions[model], w)})
+    drops: dict[str, list[list[float]]] = {model: [] for model in MODELS}
+    for j, block in enumerate(prepared.logit_blocks):
+        for model in MODELS:
+            drops[model].append([])
+        for _ in range(n_repeats):
+            # One permutation for both models, so that their importances are paired.
+            order = rng.permutation(len(test))
+            boosting_shuffled = boosting_matrix.copy()
+            boosting_shuffled[:, j] = boosting_matrix[order, j]
+            logit_shuffled = logit_matrix.copy()
+            logit_shuffled[:, block] = logit_matrix[np.ix_(order, block)]
+            for model in MODELS:
+                shuffled = fitted.predict(model, boosting_shuffled, logit_shuffled)
+                drops[model][j].append(base[model] - weighted_auc(y, shuffled, w))
+    return FoldResult(k + 1, test, predictions, rows, drops)
+
+
+def _combine_folds(prepared: _Prepared, fold: np.ndarray, parts: Sequence[FoldResult]
+                   ) -> tuple[dict[str, np.ndarray], list[dict], dict[str, list[list[float]]]]:
+    """Out-of-fold predictions, per-fold metrics and AUC drops of all folds, in fold order.
+
+    Refuses folds computed on other respondents or with another fold assignment (parts
+    of an older run), which would otherwise mix silently.
+    """
+    folds = int(fold.max()) + 1
+    numbers = sorted(part.fold for part in parts)
+    if numbers != list(range(1, folds + 1)):
+        raise DataError(f"robustness_check: the cross-validation parts are folds {numbers}, "
+                        f"not each of 1 … {folds} once; rerun the folds of this data")
+    predictions = {model: np.empty(len(prepared.y)) for model in MODELS}
+    rows: list[dict] = []
+    drops = {model: [[] for _ in prepared.logit_blocks] for model in MODELS}
+    for part in sorted(parts, key=lambda part: part.fold):
+        expected = np.flatnonzero(fold == part.fold - 1)
+        if not np.array_equal(part.test, expected):
+            raise DataError(f"robustness_check: fold {part.fold} was computed on other "
+                            "respondents or another fold assignment than this data gives; "
+                            "rerun the folds (e.g. delete the old parts)")
+        for model in MODELS:
+            predictions[model][expected] = part.predictions[model]
+            for j, values in enumerate(part.auc_drops[model]):
+                drops[model][j].extend(values)
+        rows.extend(part.metrics)
+    return predictions, rows, drops
 
 # --------------------------------------------------------------------------- result
 
@@ -535,6 +489,15 @@ def robustness_check(design: SurveyDesign, outcome: str, predictors: Sequence[st
     DataError
         A non-binary outcome, or too few respondents (or outcome events) per fold.
     """
+    fold_results = robustness_folds(design, outcome, predictors, folds, seed, n_repeats,
+                                    boosting_options, threads)
+    return robustness_from_folds(design, outcome, predictors, fold_results, folds, seed,
+                                 min_gain, scales, item_data)
+
+
+def _checked_arguments(outcome: str, predictors: str | Sequence[str], folds: int,
+                       n_repeats: int, threads: int | None) -> list[str]:
+    """The predictors as a list, after checking every argument of the check."""
     predictors = [predictors] if isinstance(predictors, str) else list(predictors)
     if not predictors:
         raise ArgumentError("robustness_check: give at least one predictor")
@@ -551,11 +514,44 @@ def robustness_check(design: SurveyDesign, outcome: str, predictors: Sequence[st
             threads, (int, np.integer)) or threads < 1):
         raise ArgumentError(f"robustness_check: threads={threads!r}; use a positive integer or "
                           "None (every core)")
+    return predictors
+
+
+def robustness_folds(design: SurveyDesign, outcome: str, predictors: Sequence[str],
+                     folds: int = 5, seed: int = DEFAULT_SEED, n_repeats: int = 5,
+                     boosting_options: Mapping[str, Any] | None = None,
+                     threads: int | None = 1, only: Sequence[int] | None = None
+                     ) -> list[FoldResult]:
+    """The cross-validation folds of `robustness_check`, all or ``only`` some of them.
+
+    The part of the check a cluster spreads over jobs: a fold depends only on the data,
+    ``seed`` and its number, so `robustness_from_folds` given the folds from separate jobs
+    returns exactly what `robustness_check` does. Arguments as for `robustness_check`;
+    ``only`` lists fold numbers (1 … ``folds``).
+    """
+    predictors = _checked_arguments(outcome, predictors, folds, n_repeats, threads)
+    numbers = list(range(1, int(folds) + 1)) if only is None else [int(k) for k in only]
+    if not set(numbers) <= set(range(1, int(folds) + 1)) or len(set(numbers)) < len(numbers):
+        raise ArgumentError(f"robustness_folds: only={list(only or [])!r} must list distinct "
+                            f"fold numbers from 1 to {folds}")
     prepared = _prepare(design, outcome, predictors)
     fold = _assign_folds(prepared, outcome, int(folds), int(seed))
     with threadpool_limits(limits=threads, user_api="openmp"):
-        predictions, fold_rows, drops = _cross_validate(prepared, fold, int(seed),
-                                                        int(n_repeats), boosting_options or {})
+        return [_cross_validate_fold(prepared, fold, k - 1, int(seed), int(n_repeats),
+                                     boosting_options or {}) for k in numbers]
+
+
+def robustness_from_folds(design: SurveyDesign, outcome: str, predictors: Sequence[str],
+                          fold_results: Sequence[FoldResult], folds: int = 5,
+                          seed: int = DEFAULT_SEED, min_gain: float = 0.01,
+                          scales: Mapping[str, Sequence[str]] | None = None,
+                          item_data: pd.DataFrame | None = None) -> RobustnessResult:
+    """`robustness_check`'s result from its folds (`robustness_folds`, possibly computed by
+    separate jobs); every fold 1 … ``folds`` once, made with the same data and ``seed``."""
+    predictors = _checked_arguments(outcome, predictors, folds, 1, 1)
+    prepared = _prepare(design, outcome, predictors)
+    fold = _assign_folds(prepared, outcome, int(folds), int(seed))
+    predictions, fold_rows, drops = _combine_folds(prepared, fold, fold_results)
     fold_metrics = pd.DataFrame(fold_rows)
     pooled = {}
     for model in MODELS:

@@ -8,12 +8,17 @@ binary logit of ``willing_to_move`` (complete cases and, with ``imputations`` > 
 over multiple imputations), the proportional-odds model of the full ``intent`` scale with
 its assumption check, the multinomial model of the destination among those willing to move,
 and a robustness appendix (gradient boosting vs logit, scale reliability).
+
+The imputations and the robustness check's folds can be computed beforehand, as separate
+jobs (`surveykit.pipeline.model_parts`); `run_models` then gathers them and the result is
+the same, byte for byte.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +36,25 @@ from surveykit.pipeline.weight import read_weighted_design
 if TYPE_CHECKING:
     from surveykit.design import SurveyDesign
 
-__all__ = ["fit_models", "model_formula", "model_terms", "run_models", "small_cells"]
+__all__ = ["ROBUSTNESS_FOLDS", "ModelParts", "fit_models", "model_formula", "model_predictors",
+           "model_terms", "run_models", "small_cells"]
+
+#: Cross-validation folds of the robustness appendix (one cluster job each).
+ROBUSTNESS_FOLDS = 5
+
+
+@dataclass(frozen=True)
+class ModelParts:
+    """Parts of the model step computed by separate jobs (`surveykit.pipeline.model_parts`).
+
+    ``imputations``: estimates, covariances and residual df of every imputation in order;
+    ``folds``: the robustness check's `FoldResult`s; ``warnings``: what the jobs warned.
+    ``None`` means: compute that part here.
+    """
+
+    imputations: tuple[list[pd.Series], list[pd.DataFrame], list[float]] | None = None
+    folds: list[Any] | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def model_terms(data: pd.DataFrame, variables: Sequence[str],
@@ -75,6 +98,13 @@ def model_formula(data: pd.DataFrame, config: SurveyConfig, outcome_key: str = "
         raise ConfigError(f"{config.path}: models.predictors is empty")
     terms = model_terms(data, variables, spec.get("reference_levels") or {}, config.path)
     return f"{outcome} ~ " + " + ".join(terms)
+
+
+def model_predictors(config: SurveyConfig) -> tuple[str, list[str]]:
+    """The binary outcome and the predictors and controls of the config's ``models``."""
+    spec = config.spec.get("models") or {}
+    return spec["outcome"], list(spec.get("predictors") or []) + list(spec.get("controls")
+                                                                      or [])
 
 
 def _records(frame: pd.DataFrame, index_name: str = "parameter") -> list[dict[str, Any]]:
@@ -134,9 +164,9 @@ def _predictions(model: Any, data: pd.DataFrame, config: SurveyConfig) -> pd.Dat
 
 
 def _binary(design: SurveyDesign, data: pd.DataFrame, config: SurveyConfig, seed: int,
-            caught: list[str]) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame,
-                                        pd.DataFrame]:
-    from surveykit.models.imputation import fit_imputed
+            caught: list[str], parts: ModelParts) -> tuple[dict[str, Any], pd.DataFrame,
+                                                           pd.DataFrame, pd.DataFrame]:
+    from surveykit.models.imputation import fit_imputed, pool_imputed
     from surveykit.models.separation import (
         flag_effects,
         flag_odds_ratios,
@@ -162,8 +192,11 @@ def _binary(design: SurveyDesign, data: pd.DataFrame, config: SurveyConfig, seed
         for level in separated]
     m = int(spec.get("imputations", 0) or 0)
     if m >= 2:
-        pooled = fit_imputed(design, formula, model="logit", m=m,
-                             seed=seed)
+        if parts.imputations is None:
+            pooled = fit_imputed(design, formula, model="logit", m=m, seed=seed)
+        else:
+            pooled = pool_imputed(design, formula, *parts.imputations, model="logit",
+                                  seed=seed)
         section["multiple_imputation"] = {
             "m": m, "imputed": pooled.imputed,
             "coefficients": _records(pooled.summary()),
@@ -198,13 +231,16 @@ def _destination(design: SurveyDesign, data: pd.DataFrame, config: SurveyConfig
 
 
 def _robustness(design: SurveyDesign, config: SurveyConfig, concepts: Mapping[str, Any],
-                seed: int) -> dict[str, Any]:
-    from surveykit.models.robustness import robustness_check
+                seed: int, parts: ModelParts) -> dict[str, Any]:
+    from surveykit.models.robustness import robustness_check, robustness_from_folds
 
-    spec = config.spec.get("models") or {}
-    predictors = list(spec.get("predictors") or []) + list(spec.get("controls") or [])
-    result = robustness_check(design, spec["outcome"], predictors,
-                              seed=seed)
+    outcome, predictors = model_predictors(config)
+    if parts.folds is None:
+        result = robustness_check(design, outcome, predictors, folds=ROBUSTNESS_FOLDS,
+                                  seed=seed)
+    else:
+        result = robustness_from_folds(design, outcome, predictors, parts.folds,
+                                       folds=ROBUSTNESS_FOLDS, seed=seed)
     reliability = {name: info["reliability"] for name, info in concepts.items()
                    if "reliability" in info}
     return {"verdict": result.verdict, "finds_structure": result.finds_structure,
@@ -254,7 +290,8 @@ def small_cells(data: pd.DataFrame, outcome: str, predictors: Sequence[str],
 
 
 def fit_models(design: SurveyDesign, data: pd.DataFrame, concepts: Mapping[str, Any],
-               config: SurveyConfig, seed: int, min_cell_n: int
+               config: SurveyConfig, seed: int, min_cell_n: int,
+               parts: ModelParts | None = None
                ) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Fit every configured model on the weighted design.
 
@@ -272,6 +309,9 @@ def fit_models(design: SurveyDesign, data: pd.DataFrame, concepts: Mapping[str, 
         Seed of the multiple imputation and the robustness appendix's cross-validation.
     min_cell_n
         Smallest unweighted count of an outcome × predictor cell without a warning.
+    parts
+        Imputations and robustness folds computed by separate jobs; default: compute
+        them here (the same numbers).
 
     Returns
     -------
@@ -282,6 +322,7 @@ def fit_models(design: SurveyDesign, data: pd.DataFrame, concepts: Mapping[str, 
     """
     import warnings
 
+    parts = parts or ModelParts()
     spec = config.spec.get("models") or {}
     predictors = list(spec.get("predictors") or []) + list(spec.get("controls") or [])
     results: dict[str, Any] = {"survey": config.id}
@@ -293,16 +334,16 @@ def fit_models(design: SurveyDesign, data: pd.DataFrame, concepts: Mapping[str, 
                              population="destination model (among movers): ")
     with warnings.catch_warnings(record=True) as caught, config_errors(config):
         warnings.simplefilter("always")
-        for message in cells:
+        for message in [*cells, *parts.warnings]:
             warnings.warn(message, UserWarning, stacklevel=2)
-        binary, odds, effects, predictions = _binary(design, data, config, seed, [])
+        binary, odds, effects, predictions = _binary(design, data, config, seed, [], parts)
         results["binary"] = binary
         if spec.get("ordinal_outcome"):
             results["ordinal"] = _ordinal(design, data, config)
         if destination:
             results["destination"] = _destination(design, data, config)
         results["robustness"] = _robustness(design, config, concepts.get("concepts", {}),
-                                            seed)
+                                            seed, parts)
     results["warnings"] = sorted({str(w.message) for w in caught
                                   if issubclass(w.category, UserWarning)})
     return results, odds, effects, predictions
@@ -314,15 +355,27 @@ def run_models(config_path: str | Path, harmonised_path: str | Path,
                odds_ratios_out: str | Path, effects_out: str | Path,
                predictions_out: str | Path,
                workflow_config: dict[str, Any] | str | Path | None = None,
-               root: str | Path | None = None) -> None:
+               root: str | Path | None = None,
+               imputation_parts: Sequence[str | Path] | None = None,
+               robustness_parts: Sequence[str | Path] | None = None) -> None:
     """Fit the configured models on the weighted design the weight step wrote; write their
-    results and the odds-ratio and AME tables."""
+    results and the odds-ratio and AME tables.
+
+    ``imputation_parts`` and ``robustness_parts`` are the files of
+    `surveykit.pipeline.model_parts` (the imputation chunks and robustness folds computed
+    by separate jobs); they are gathered instead of computed, with the same result.
+    """
     config = load_survey_config(config_path, root=root)
     settings = step_settings(config, workflow_config)
     data, concepts = read_harmonised(harmonised_path, concepts_path)
     design = read_weighted_design(data, concepts, config, weights_path, adjustments_path)
+    parts = None
+    if imputation_parts or robustness_parts:
+        from surveykit.pipeline.model_parts import read_parts
+
+        parts = read_parts(imputation_parts, robustness_parts, config, settings.seed)
     results, odds, effects, predictions = fit_models(design, data, concepts, config,
-                                                     settings.seed, settings.min_cell_n)
+                                                     settings.seed, settings.min_cell_n, parts)
     for message in results["warnings"]:
         print(f"surveykit model: warning: {message}", file=sys.stderr)
     for level in results["binary"].get("separation", []):

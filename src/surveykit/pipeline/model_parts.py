@@ -1,0 +1,222 @@
+"""The model step's fan-out: multiple imputations in chunks, the robustness check by fold.
+
+The expensive parts of the model step are independent repetitions: ``models.imputations``
+fits of the logit on imputed data, and the K cross-validation folds of the robustness
+appendix. On a cluster each chunk of imputations and each fold is its own job
+(`run_imputation_chunk`, `run_robustness_fold`); the model step then gathers the parts
+(`read_imputation_parts`, `read_robustness_parts`) instead of computing them. Every
+imputation and every fold draws from its own random stream, made from the seed and its
+number alone, so the gathered result is exactly the one-process result, whatever the
+number of chunks (``imputation_chunks`` and ``robustness_fold_jobs`` in
+``config/config.yaml``; ``profiles/slurm`` turns them on).
+
+A part file records the survey, seed and numbers it was made with; the gather refuses parts
+that do not fit the current config (for instance parts left from a run with another seed).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from surveykit._core.errors import ConfigError, DataError
+from surveykit.data.config import SurveyConfig, load_survey_config
+from surveykit.data.outputs import output_set
+from surveykit.pipeline.harmonise import read_harmonised
+from surveykit.pipeline.model import (
+    ROBUSTNESS_FOLDS,
+    ModelParts,
+    model_formula,
+    model_predictors,
+)
+from surveykit.pipeline.settings import StepSettings, config_errors, step_settings
+from surveykit.pipeline.weight import read_weighted_design
+
+__all__ = ["ImputationParts", "imputation_chunk", "imputation_chunk_count", "imputations",
+           "read_imputation_parts", "read_parts", "read_robustness_parts",
+           "run_imputation_chunk", "run_robustness_fold"]
+
+ImputationParts = tuple[list[pd.Series], list[pd.DataFrame], list[float]]
+
+
+def imputations(config: SurveyConfig) -> int:
+    """``models.imputations`` of the survey: 0 without models or multiple imputation."""
+    m = int((config.spec.get("models") or {}).get("imputations", 0) or 0)
+    return m if m >= 2 else 0
+
+
+def imputation_chunk_count(config: SurveyConfig, chunks: int) -> int:
+    """How many imputation jobs the survey gets: ``chunks``, at most one per imputation,
+    none without multiple imputation (or with ``chunks`` 0)."""
+    if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 0:
+        raise ConfigError(f"config/config.yaml: imputation_chunks is {chunks!r}; use a whole "
+                          "number, 0 for none (it does not change any result)")
+    return min(chunks, imputations(config))
+
+
+def imputation_chunk(m: int, chunks: int, chunk: int) -> list[int]:
+    """The imputation numbers (0 … m − 1) of chunk ``chunk`` (1 … chunks): consecutive
+    runs whose sizes differ by at most one."""
+    if not 1 <= chunk <= chunks <= m:
+        raise ConfigError(f"imputation chunk {chunk} of {chunks} does not exist for {m} "
+                          "imputations; rerun the workflow so that it makes the chunks anew")
+    return [int(number) for number in np.array_split(np.arange(m), chunks)[chunk - 1]]
+
+
+@contextmanager
+def _recorded_warnings(config: SurveyConfig) -> Iterator[Callable[[], list[str]]]:
+    """Collect the user warnings of a part, as the one-process model step collects them, so
+    that the gather reports the same warnings; library argument errors name the config."""
+    with warnings.catch_warnings(record=True) as caught, config_errors(config):
+        warnings.simplefilter("always")
+        yield lambda: sorted({str(w.message) for w in caught
+                              if issubclass(w.category, UserWarning)})
+
+
+def _weighted_design(config_path: str | Path, harmonised_path: str | Path,
+                     concepts_path: str | Path, weights_path: str | Path,
+                     adjustments_path: str | Path,
+                     workflow_config: dict[str, Any] | str | Path | None,
+                     root: str | Path | None) -> tuple[SurveyConfig, StepSettings, Any,
+                                                       pd.DataFrame]:
+    config = load_survey_config(config_path, root=root)
+    settings = step_settings(config, workflow_config)
+    data, concepts = read_harmonised(harmonised_path, concepts_path)
+    design = read_weighted_design(data, concepts, config, weights_path, adjustments_path)
+    return config, settings, design, data
+
+
+def run_imputation_chunk(config_path: str | Path, harmonised_path: str | Path,
+                         concepts_path: str | Path, weights_path: str | Path,
+                         adjustments_path: str | Path, out: str | Path, chunk: int,
+                         chunks: int, workflow_config: dict[str, Any] | str | Path | None = None,
+                         root: str | Path | None = None) -> None:
+    """Fit the logit on the imputations of one chunk; write their estimates (JSON).
+
+    The file holds, per imputation, the parameter names, estimates, design-based covariance
+    and residual df: all that Rubin's rules need. Floats are written so that they read
+    back exactly.
+    """
+    from surveykit.models.imputation import fit_imputations
+
+    config, settings, design, data = _weighted_design(
+        config_path, harmonised_path, concepts_path, weights_path, adjustments_path,
+        workflow_config, root)
+    m = imputations(config)
+    if not m:
+        raise ConfigError(f"{config.path}: models.imputations is not at least 2, so there is "
+                          "nothing to impute in chunks")
+    numbers = imputation_chunk(m, chunks, chunk)
+    formula = model_formula(data, config, "outcome")
+    with _recorded_warnings(config) as recorded:
+        fits = fit_imputations(design, formula, "logit", m=m, seed=settings.seed,
+                               only=numbers)
+    document = {"survey": config.id, "formula": formula, "m": m, "seed": settings.seed,
+                "warnings": recorded(),
+                "imputations": [{"number": number, "parameters": list(fit.params.index),
+                                 "estimates": fit.params.tolist(),
+                                 "covariance": fit.cov.to_numpy().tolist(),
+                                 "df_resid": float(fit.df_resid)}
+                                for number, fit in zip(numbers, fits, strict=True)]}
+    with output_set() as output:
+        output.write_json(out, document)
+
+
+def run_robustness_fold(config_path: str | Path, harmonised_path: str | Path,
+                        concepts_path: str | Path, weights_path: str | Path,
+                        adjustments_path: str | Path, out: str | Path, fold: int,
+                        workflow_config: dict[str, Any] | str | Path | None = None,
+                        root: str | Path | None = None) -> None:
+    """Cross-validate boosting against the logit on one fold of the robustness check."""
+    from surveykit.models.robustness import robustness_folds
+
+    config, settings, design, _ = _weighted_design(
+        config_path, harmonised_path, concepts_path, weights_path, adjustments_path,
+        workflow_config, root)
+    outcome, predictors = model_predictors(config)
+    with _recorded_warnings(config) as recorded:
+        (part,) = robustness_folds(design, outcome, predictors, folds=ROBUSTNESS_FOLDS,
+                                   seed=settings.seed, only=[fold])
+    document = {"survey": config.id, "seed": settings.seed, "folds": ROBUSTNESS_FOLDS,
+                "warnings": recorded(), **part.to_dict()}
+    with output_set() as output:
+        output.write_json(out, document)
+
+
+def _read(path: str | Path, config: SurveyConfig, seed: int) -> dict[str, Any]:
+    document = json.loads(Path(path).read_text(encoding="utf-8"))
+    if document.get("survey") != config.id or document.get("seed") != seed:
+        raise DataError(f"{path}: made for survey {document.get('survey')!r} with seed "
+                        f"{document.get('seed')!r}, not for {config.id!r} with seed {seed}; "
+                        "delete it and rerun the workflow")
+    return document
+
+
+def read_imputation_parts(paths: Sequence[str | Path], config: SurveyConfig, seed: int
+                          ) -> ImputationParts:
+    """Estimates, covariances and residual df of every imputation, in imputation order,
+    from the chunk files; each of 0 … m − 1 exactly once."""
+    m = imputations(config)
+    records: dict[int, dict[str, Any]] = {}
+    for path in paths:
+        document = _read(path, config, seed)
+        if document.get("m") != m:
+            raise DataError(f"{path}: holds imputations of m = {document.get('m')}, but "
+                            f"{config.path} asks for models.imputations = {m}; rerun the "
+                            "workflow")
+        for record in document["imputations"]:
+            if record["number"] in records:
+                raise DataError(f"{path}: imputation {record['number']} is also in another "
+                                "chunk file; give each chunk once")
+            records[record["number"]] = record
+    if sorted(records) != list(range(m)):
+        missing = sorted(set(range(m)) - set(records))
+        raise DataError(f"the imputation chunks {', '.join(map(str, paths))} lack imputations "
+                        f"{missing} of m = {m}; rerun the workflow")
+    estimates, covariances, df_resid = [], [], []
+    for number in range(m):
+        record = records[number]
+        names = record["parameters"]
+        estimates.append(pd.Series(np.asarray(record["estimates"], dtype=float), index=names))
+        covariances.append(pd.DataFrame(np.asarray(record["covariance"], dtype=float),
+                                        index=names, columns=names))
+        df_resid.append(float(record["df_resid"]))
+    return estimates, covariances, df_resid
+
+
+def read_robustness_parts(paths: Sequence[str | Path], config: SurveyConfig, seed: int
+                          ) -> list[Any]:
+    """The robustness check's folds (`FoldResult`) from their files."""
+    from surveykit.models.robustness import FoldResult
+
+    parts = []
+    for path in paths:
+        document = _read(path, config, seed)
+        if document.get("folds") != ROBUSTNESS_FOLDS:
+            raise DataError(f"{path}: one of {document.get('folds')} folds, not of "
+                            f"{ROBUSTNESS_FOLDS}; rerun the workflow")
+        parts.append(FoldResult.from_dict(document))
+    return parts
+
+
+def read_parts(imputation_parts: Sequence[str | Path] | None,
+               robustness_parts: Sequence[str | Path] | None, config: SurveyConfig,
+               seed: int) -> ModelParts:
+    """The parts for `surveykit.pipeline.model.fit_models`; a kind given no files is
+    computed by the model step itself."""
+    messages: set[str] = set()
+    for path in [*(imputation_parts or []), *(robustness_parts or [])]:
+        messages.update(_read(path, config, seed).get("warnings", []))
+    return ModelParts(
+        imputations=read_imputation_parts(imputation_parts, config, seed)
+        if imputation_parts else None,
+        folds=read_robustness_parts(robustness_parts, config, seed)
+        if robustness_parts else None,
+        warnings=tuple(sorted(messages)))

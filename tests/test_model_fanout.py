@@ -1,0 +1,195 @@
+"""The model step's fan-out: imputation chunks and robustness folds computed as separate jobs
+and gathered give the one-process result byte for byte, whatever the number of chunks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+import surveykit as sk
+from surveykit.data.config import load_survey_config
+from surveykit.models.imputation import fit_imputations, fit_imputed, impute, pool_imputed
+from surveykit.models.robustness import (
+    FoldResult,
+    robustness_check,
+    robustness_folds,
+    robustness_from_folds,
+)
+from surveykit.pipeline.harmonise import run_harmonise
+from surveykit.pipeline.ingest import run_ingest
+from surveykit.pipeline.model import ROBUSTNESS_FOLDS, run_models
+from surveykit.pipeline.model_parts import (
+    imputation_chunk,
+    imputation_chunk_count,
+    run_imputation_chunk,
+    run_robustness_fold,
+)
+from surveykit.pipeline.weight import run_weight
+
+CI_PROJECT = ROOT / ".test"
+CONFIG = "config/surveys/example.yaml"  # relative to CI_PROJECT, as the workflow uses it
+WORKFLOW = {"seed": 20261121, "min_cell_n": 30}
+OUTPUTS = ("models.json", "odds_ratios.csv", "ame.csv", "predictions.csv")
+
+
+@pytest.fixture(scope="module")
+def weighted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The ingest, harmonise and weight steps of the CI sample (844 respondents)."""
+    out = tmp_path_factory.mktemp("weighted")
+    files = {name: out / name for name in (
+        "data.parquet", "codebook.json", "ingest.json", "ingest.csv", "harmonised.parquet",
+        "concepts.json", "harmonise.json", "weights.parquet", "adjustments.npz",
+        "diagnostics.json", "margins.csv")}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(CI_PROJECT)
+        run_ingest(CONFIG, files["data.parquet"], files["codebook.json"], files["ingest.json"],
+                   files["ingest.csv"])
+        run_harmonise(CONFIG, files["data.parquet"], files["codebook.json"],
+                      files["harmonised.parquet"], files["concepts.json"],
+                      files["harmonise.json"])
+        run_weight(CONFIG, files["harmonised.parquet"], files["concepts.json"],
+                   files["weights.parquet"], files["adjustments.npz"],
+                   files["diagnostics.json"], files["margins.csv"])
+    return files
+
+
+def _inputs(files: dict[str, Path]) -> list[Path]:
+    return [files["harmonised.parquet"], files["concepts.json"], files["weights.parquet"],
+            files["adjustments.npz"]]
+
+
+def _run_models(files: dict[str, Path], out: Path, **parts: list[Path]) -> dict[str, bytes]:
+    out.mkdir()
+    targets = [out / name for name in OUTPUTS]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(CI_PROJECT)
+        run_models(CONFIG, *_inputs(files), *targets, workflow_config=WORKFLOW, **parts)
+    return {target.name: target.read_bytes() for target in targets}
+
+
+def test_gathered_parts_give_the_one_process_result_for_any_chunk_count(
+        weighted: dict[str, Path], tmp_path: Path) -> None:
+    whole = _run_models(weighted, tmp_path / "whole")
+    m = json.loads(whole["models.json"])["binary"]["multiple_imputation"]["m"]
+    assert m == 5
+    folds = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(CI_PROJECT)
+        for fold in range(1, ROBUSTNESS_FOLDS + 1):
+            folds.append(tmp_path / f"fold{fold}.json")
+            run_robustness_fold(CONFIG, *_inputs(weighted), folds[-1], fold,
+                                workflow_config=WORKFLOW)
+    for chunks in (1, 2, m):
+        chunk_files = []
+        with pytest.MonkeyPatch.context() as patch:
+            patch.chdir(CI_PROJECT)
+            for chunk in range(1, chunks + 1):
+                chunk_files.append(tmp_path / f"imputations_{chunk}_of_{chunks}.json")
+                run_imputation_chunk(CONFIG, *_inputs(weighted), chunk_files[-1], chunk,
+                                     chunks, workflow_config=WORKFLOW)
+        # Reversed order of the files: the gather orders imputations and folds itself.
+        gathered = _run_models(weighted, tmp_path / f"gathered{chunks}",
+                               imputation_parts=chunk_files[::-1],
+                               robustness_parts=folds[::-1])
+        for name in OUTPUTS:
+            assert gathered[name] == whole[name], f"{name} differs with {chunks} chunks"
+
+
+def test_parts_that_do_not_fit_are_refused(weighted: dict[str, Path], tmp_path: Path) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(CI_PROJECT)
+        first = tmp_path / "imputations_1_of_2.json"
+        run_imputation_chunk(CONFIG, *_inputs(weighted), first, 1, 2, workflow_config=WORKFLOW)
+        fold = tmp_path / "fold1.json"
+        run_robustness_fold(CONFIG, *_inputs(weighted), fold, 1, workflow_config=WORKFLOW)
+    with pytest.raises(sk.DataError, match=r"lack imputations \[3, 4\] of m = 5"):
+        _run_models(weighted, tmp_path / "half", imputation_parts=[first])
+    with pytest.raises(sk.DataError, match=r"folds \[1\], not each of 1 … 5 once"):
+        _run_models(weighted, tmp_path / "one_fold", robustness_parts=[fold])
+    # A part left from a run with another seed (here: edited) is not mixed in.
+    stale = json.loads(first.read_text(encoding="utf-8"))
+    first.write_text(json.dumps({**stale, "seed": 7}), encoding="utf-8")
+    with pytest.raises(sk.DataError, match=r"imputations_1_of_2\.json: made for survey "
+                       r"'example' with seed 7, not for 'example' with seed 20261121; "
+                       "delete it and rerun"):
+        _run_models(weighted, tmp_path / "seed", imputation_parts=[first])
+    assert not any((tmp_path / "seed").iterdir())  # nothing written
+
+
+def test_chunks_split_the_imputations_evenly_and_never_exceed_them() -> None:
+    assert [imputation_chunk(20, 3, k) for k in (1, 2, 3)] == [
+        list(range(0, 7)), list(range(7, 14)), list(range(14, 20))]
+    assert [imputation_chunk(5, 5, k) for k in range(1, 6)] == [[0], [1], [2], [3], [4]]
+    config = load_survey_config(CI_PROJECT / CONFIG, root=CI_PROJECT)
+    assert imputation_chunk_count(config, 4) == 4
+    assert imputation_chunk_count(config, 50) == 5  # models.imputations: 5
+    assert imputation_chunk_count(config, 0) == 0
+    with pytest.raises(sk.ConfigError, match="imputation_chunks is -1; use a whole number"):
+        imputation_chunk_count(config, -1)
+    with pytest.raises(sk.ConfigError, match="imputation chunk 4 of 3 does not exist"):
+        imputation_chunk(20, 3, 4)
+
+
+# --------------------------------------------------------------------------- the library
+
+
+def _design(n: int = 600, seed: int = 3) -> sk.SurveyDesign:
+    rng = np.random.default_rng(seed)
+    region = rng.choice(["A", "B", "C"], n)
+    x = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(0.8 * x + 0.5 * (region == "B"))))).astype(float)
+    x_seen = np.where(rng.random(n) < 0.2, np.nan, x)
+    frame = pd.DataFrame({"y": y, "x": x_seen, "region": pd.Categorical(region),
+                          "w": rng.uniform(0.5, 2.0, n)})
+    return sk.SurveyDesign(frame, weights="w")
+
+
+def test_imputation_i_is_the_same_alone_or_among_all() -> None:
+    design = _design()
+    data = design.data
+    every = impute(data, ["y", "x", "region"], m=6, seed=9)
+    some = impute(data, ["y", "x", "region"], m=6, seed=9, only=[4, 1])
+    pd.testing.assert_frame_equal(some[0], every[4])
+    pd.testing.assert_frame_equal(some[1], every[1])
+    with pytest.raises(sk.ArgumentError, match=r"only=\[6\] must list distinct imputation "
+                       r"numbers from 0 to 5"):
+        impute(data, ["x"], m=6, only=[6])
+
+
+def test_pooling_fits_from_separate_jobs_equals_fit_imputed() -> None:
+    design = _design()
+    whole = fit_imputed(design, "y ~ x + region", m=6, seed=9)
+    fits = [fit for part in ([0, 1, 2], [3], [4, 5])
+            for fit in fit_imputations(design, "y ~ x + region", m=6, seed=9, only=part)]
+    pooled = pool_imputed(design, "y ~ x + region", [f.params for f in fits],
+                          [f.cov for f in fits], [f.df_resid for f in fits], seed=9)
+    pd.testing.assert_frame_equal(pooled.summary(), whole.summary(), check_exact=True)
+    pd.testing.assert_frame_equal(pooled.comparison(), whole.comparison(), check_exact=True)
+    assert pooled.imputed == whole.imputed == {"x": int(design.data["x"].isna().sum())}
+
+
+def test_robustness_folds_from_separate_jobs_equal_the_check() -> None:
+    design = _design()
+    predictors = ["x", "region"]
+    design = design.subset(design.data["x"].notna())
+    whole = robustness_check(design, "y", predictors, seed=4, n_repeats=2)
+    parts = [FoldResult.from_dict(json.loads(json.dumps(part.to_dict())))
+             for k in (5, 3, 1, 4, 2)
+             for part in robustness_folds(design, "y", predictors, seed=4, n_repeats=2,
+                                          only=[k])]
+    gathered = robustness_from_folds(design, "y", predictors, parts, seed=4)
+    pd.testing.assert_frame_equal(gathered.metrics, whole.metrics, check_exact=True)
+    pd.testing.assert_frame_equal(gathered.importance, whole.importance, check_exact=True)
+    pd.testing.assert_frame_equal(gathered.fold_metrics, whole.fold_metrics,
+                                  check_exact=True)
+    assert gathered.verdict == whole.verdict
+    other = robustness_folds(design, "y", predictors, seed=5, n_repeats=2, only=[1])
+    with pytest.raises(sk.DataError, match="fold 1 was computed on other respondents or "
+                       "another fold assignment"):
+        robustness_from_folds(design, "y", predictors,
+                              [*other, *(part for part in parts if part.fold != 1)], seed=4)

@@ -1,0 +1,18 @@
+"""Snakemake script of rule model_robustness: one fold of the robustness check
+(a thin wrapper around surveykit.pipeline.model_parts)."""
+
+from surveykit.cli import exit_on_error
+from surveykit.pipeline.model_parts import run_robustness_fold
+
+with exit_on_error("surveykit model", log=snakemake.log[0]):
+    run_robustness_fold(
+        snakemake.input.config,
+        snakemake.input.harmonised,
+        snakemake.input.concepts,
+        snakemake.input.weights,
+        snakemake.input.adjustments,
+        snakemake.output.part,
+        int(snakemake.wildcards.fold),
+        workflow_config={"seed": snakemake.params.seed,
+                         "min_cell_n": snakemake.params.min_cell_n},
+    )
