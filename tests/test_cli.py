@@ -47,6 +47,10 @@ def test_inspect_json(gss_path: Path) -> None:
 
 
 def test_init_writes_a_valid_config_and_sheet_row(tmp_path: Path, gss_path: Path) -> None:
+    # The file lies outside the project: its folder is declared a data folder.
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text(
+        f"surveys: config/surveys.tsv\ndata_dirs: [{gss_path.parent}]\n", encoding="utf-8")
     done = run("init", str(gss_path), "--id", "gss", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     config = load_survey_config(tmp_path / "config" / "surveys" / "gss.yaml", root=tmp_path)
@@ -87,7 +91,7 @@ def test_init_on_example_guesses_concepts_and_runs(tmp_path: Path) -> None:
 
 
 def test_synth_reproduces_the_committed_example(tmp_path: Path) -> None:
-    done = run("synth", "--out", str(tmp_path / "raw"), "--margins", str(tmp_path / "margins"))
+    done = run("synth", "--out", "raw", "--margins", "margins", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     raw = ROOT / "data" / "raw"
     for name in ("example_survey.csv", "example_survey.codebook.yaml", "README.md",

@@ -7,7 +7,11 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from surveykit import SurveyError
-from surveykit.data.config import load_survey_config, load_surveys_sheet
+from surveykit.data.config import (
+    check_workflow_paths,
+    load_survey_config,
+    load_surveys_sheet,
+)
 from surveykit.data.io import default_codebook_path, detect_format
 from surveykit.pipeline.settings import skipped_steps, weighting_method
 
@@ -22,9 +26,12 @@ validate(config, schema="../schemas/config.schema.json")
 RESULTS = config.get("results", "results")
 
 try:
+    # Every file named in the configs lies inside the project or a declared data_dirs folder.
+    DATA_DIRS = config.get("data_dirs", [])
+    check_workflow_paths(config, "config/config.yaml")
     SURVEYS = {
-        row["survey_id"]: load_survey_config(row["config"])
-        for row in load_surveys_sheet(config["surveys"])
+        row["survey_id"]: load_survey_config(row["config"], data_dirs=DATA_DIRS)
+        for row in load_surveys_sheet(config["surveys"], data_dirs=DATA_DIRS)
     }
 except SurveyError as error:
     _fail(error)

@@ -66,13 +66,20 @@ def write_example(
     margins_dir: Path,
     stem: str = "example_survey",
     formats: Sequence[str] = ("sav", "csv"),
+    overwrite: bool = True,
 ) -> list[Path]:
-    """Write the example survey's files; returns the paths written (all or none)."""
+    """Write the example survey's files; returns the paths written (all or none).
+
+    ``overwrite=False`` (``surveykit synth`` without ``--force``) refuses to replace any
+    file that exists, so raw data and margins are never overwritten by accident.
+    """
     codebook = synth_codebook(survey, source=str(data_dir / f"{stem}.sav"))
     written: list[Path] = []
     prefix = stem.removesuffix("_survey")
     margins = {name: str(margins_dir / f"{prefix}_{name}.csv") for name in survey.margins}
-    with output_set() as out:
+    refuse = None if overwrite else ("pass --force to regenerate them, or write elsewhere "
+                                      "with --out and --margins")
+    with output_set(keep_existing=refuse) as out:
         for kind in formats:
             if kind in ("sav", "zsav"):
                 target = data_dir / f"{stem}.{kind}"
