@@ -13,6 +13,7 @@ from surveykit.data.config import (
     load_surveys_sheet,
 )
 from surveykit.data.io import default_codebook_path, detect_format
+from surveykit.data.schemas import validate as validate_schema
 from surveykit.pipeline.settings import skipped_steps, weighting_method
 
 
@@ -22,13 +23,18 @@ def _fail(error):
     sys.exit(1)
 
 
+try:
+    # surveykit's own check first: its message names the key, a did-you-mean and the fix.
+    validate_schema(dict(config), "config", "config/config.yaml")
+    check_workflow_paths(config, "config/config.yaml")
+except SurveyError as error:
+    _fail(error)
 validate(config, schema="../schemas/config.schema.json")
 RESULTS = config.get("results", "results")
 
 try:
     # Every file named in the configs lies inside the project or a declared data_dirs folder.
     DATA_DIRS = config.get("data_dirs", [])
-    check_workflow_paths(config, "config/config.yaml")
     SURVEYS = {
         row["survey_id"]: load_survey_config(row["config"], data_dirs=DATA_DIRS)
         for row in load_surveys_sheet(config["surveys"], data_dirs=DATA_DIRS)

@@ -186,6 +186,22 @@ def _check_concepts(spec: Mapping[str, Any], path: Path) -> None:
             )
 
 
+def _check_weighting(spec: Mapping[str, Any], path: Path) -> None:
+    """Trimming bounds that cannot hold, refused at load rather than at the weight step."""
+    trim = (spec.get("weighting") or {}).get("trim") or {}
+    lower, upper = trim.get("lower"), trim.get("upper")
+    where = f"{path}: weighting.trim"
+    if lower is not None and lower < 0:
+        raise ConfigError(f"{where}.lower is {lower}, but weights are positive; give a "
+                          "lower bound ≥ 0 or leave it out")
+    if upper is not None and upper <= 0:
+        raise ConfigError(f"{where}.upper is {upper}, but weights are positive; give an "
+                          "upper bound > 0 or leave it out")
+    if lower is not None and upper is not None and lower > upper:
+        raise ConfigError(f"{where}: lower={lower} is above upper={upper}; give lower ≤ upper "
+                          "(with relative: true both are multiples of the mean weight)")
+
+
 def _check_paths(config: SurveyConfig, data_dirs: Sequence[str] | None) -> None:
     """Every file the config names lies inside the project or a declared data folder
     (`surveykit.data.project_paths`), checked before any of them is read."""
@@ -238,6 +254,7 @@ def load_survey_config(path: str | Path, root: str | Path | None = None,
         )
     validate(spec, "survey", str(path))
     _check_concepts(spec, path)
+    _check_weighting(spec, path)
     config = SurveyConfig(id=spec["id"], path=path, spec=spec, root=Path(root or Path.cwd()))
     _check_paths(config, data_dirs)
     config.concept_order()

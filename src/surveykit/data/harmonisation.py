@@ -303,6 +303,11 @@ def _level_labels(spec: Mapping[str, Any], info: Mapping[str, Any]) -> dict[str,
     return labels
 
 
+#: Largest design weight or population count accepted: a thousand times the world's
+#: population. Anything above is a data error (1e308 would overflow every sum of squares).
+MAX_DESIGN_VALUE = 1e13
+
+
 def _design_columns(ctx: _Context) -> tuple[dict[str, pd.Series], dict[str, Any]]:
     columns: dict[str, pd.Series] = {}
     roles: dict[str, Any] = {}
@@ -331,6 +336,15 @@ def _design_columns(ctx: _Context) -> tuple[dict[str, pd.Series], dict[str, Any]
                         f"{ctx.codebook.source}: design variable {source!r} ({role}) is "
                         f"{format_code(values.iloc[row])} in data row {row + 1}; "
                         f"{role} must be positive finite numbers; correct the data"
+                    )
+                huge = values > MAX_DESIGN_VALUE
+                if huge.any():
+                    row = int(np.flatnonzero(huge.to_numpy())[0])
+                    raise DataError(
+                        f"{ctx.codebook.source}: design variable {source!r} ({role}) is "
+                        f"{values.iloc[row]:.6g} in data row {row + 1}, more than "
+                        f"{MAX_DESIGN_VALUE:.0e}; a {role} value counts people, so this is "
+                        "a data error (sums of such weights overflow); correct the data"
                     )
             columns[out] = values
         roles[role] = out_names[0] if len(out_names) == 1 else out_names
