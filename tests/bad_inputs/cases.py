@@ -212,7 +212,7 @@ CASES: list[Case] = [
          change_config(lambda s: s.update(indicator=s.pop("indicators"))), "ingest",
          r"'indicator' was unexpected\) \('indicator': did you mean 'indicators'\?\)"),
     Case("misspelt workflow config key", "config references",
-         change_workflow_config("min_cel_n: 3"), "estimate",
+         change_workflow_config("min_cel_n: 3"), "ingest",
          r"config/config\.yaml does not follow the config schema(.|\n)*'min_cel_n': did you "
          r"mean 'min_cell_n'\?"),
     # --- data files that cannot be read
@@ -344,7 +344,7 @@ CASES: list[Case] = [
          lambda p: (p / "config" / "config.yaml").write_text(
              (p / "config" / "config.yaml").read_text().replace("results: results",
                                                                  "results: /tmp/results")),
-         "estimate", r"config/config\.yaml: results is '/tmp/results', which lies outside"),
+         "ingest", r"config/config\.yaml: results is '/tmp/results', which lies outside"),
     Case("data_dirs: the whole file system", "paths and side effects",
          change_workflow_config("data_dirs: [/]"), "ingest",
          r"config/config\.yaml: data_dirs names '/', the whole file system"),

@@ -20,7 +20,7 @@ from typing import Any
 from surveykit._core.codes import format_code
 from surveykit._core.errors import ConfigError
 from surveykit._core.messages import did_you_mean
-from surveykit.data.project_paths import check_inside, declared_data_dirs
+from surveykit.data.project_paths import check_data_dirs, check_inside, declared_data_dirs
 from surveykit.data.safe_yaml import read_yaml
 from surveykit.data.schemas import validate
 
@@ -315,6 +315,7 @@ def check_workflow_paths(spec: Mapping[str, Any], source: str,
     (``root``, default the current folder) or its declared ``data_dirs``."""
     root = Path(root or Path.cwd())
     data_dirs = list(spec.get("data_dirs") or [])
+    check_data_dirs(data_dirs, root, source)
     for key in ("surveys", "results"):
         if spec.get(key) is not None:
             check_inside(spec[key], root=root, data_dirs=data_dirs, where=source, key=key)

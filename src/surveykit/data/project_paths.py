@@ -21,8 +21,8 @@ from pathlib import Path
 from surveykit._core.errors import ConfigError
 from surveykit._core.messages import shorten
 
-__all__ = ["WORKFLOW_CONFIG", "allowed_folders", "check_inside", "declared_data_dirs",
-           "is_inside"]
+__all__ = ["WORKFLOW_CONFIG", "allowed_folders", "check_data_dirs", "check_inside",
+           "declared_data_dirs", "is_inside"]
 
 #: Where the workflow-wide settings (and so ``data_dirs``) live, relative to the project.
 WORKFLOW_CONFIG = Path("config") / "config.yaml"
@@ -51,26 +51,24 @@ def is_inside(path: str | Path, folders: Sequence[Path], root: str | Path) -> bo
 def declared_data_dirs(root: str | Path) -> list[str]:
     """``data_dirs`` of the project's ``config/config.yaml`` (none if it has no such file).
 
-    Read with the strict YAML loader and without the schema: the workflow config is
-    validated where it is used; here only the list of folders matters.
+    The file is validated whole on the way (schema, and ``results``/``surveys`` inside the
+    project), so a broken workflow config stops the first step, not only the later ones
+    that read its other settings.
     """
-    from surveykit.data.safe_yaml import read_yaml
+    from surveykit.data.config import load_workflow_config
 
     path = Path(root) / WORKFLOW_CONFIG
     if not path.is_file():
         return []
-    spec = read_yaml(path, "workflow config")
-    folders = spec.get("data_dirs") if isinstance(spec, dict) else None
-    if folders is None:
-        return []
-    if not isinstance(folders, list) or not all(isinstance(f, str) for f in folders):
-        raise ConfigError(f"{path}: data_dirs must be a list of folder paths, e.g. "
-                          "data_dirs: [/srv/surveys/raw]")
-    for folder in folders:
+    return list(load_workflow_config(path, root=root).get("data_dirs") or [])
+
+
+def check_data_dirs(data_dirs: Iterable[str | Path], root: str | Path, where: str) -> None:
+    """Refuse a declared data folder that is the whole file system."""
+    for folder in data_dirs:
         if _absolute(folder, Path(root)) == Path(os.path.abspath(os.sep)):
-            raise ConfigError(f"{path}: data_dirs names {folder!r}, the whole file system; "
-                              "name the folder that holds the survey data itself")
-    return folders
+            raise ConfigError(f"{where}: data_dirs names {str(folder)!r}, the whole file "
+                              "system; name the folder that holds the survey data itself")
 
 
 def check_inside(path: str | Path, *, root: str | Path, data_dirs: Iterable[str | Path],
