@@ -351,6 +351,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
     with exit_on_error():
+        if getattr(args, "config", None) is not None:  # a step's survey config
+            _inside(args.config, "CONFIG")
         args.handler(args)
     return 0
 
