@@ -160,6 +160,14 @@ def _margins_outside(spec: dict) -> None:
     spec["weighting"]["margins"][0]["file"] = "/etc/passwd"
 
 
+def _margin_twice(project: Path) -> None:
+    margins = project / "config" / "margins"
+    (margins / "example_qualification_2.csv").write_bytes(
+        (margins / "example_qualification.csv").read_bytes())
+    change_config(lambda s: s["weighting"]["margins"].append(
+        {"file": "config/margins/example_qualification_2.csv"}))(project)
+
+
 def _sheet_outside(project: Path) -> None:
     (project / "config" / "surveys.tsv").write_text(
         "survey_id\tconfig\nexample\t../../elsewhere/example.yaml\n", encoding="utf-8")
@@ -318,6 +326,10 @@ CASES: list[Case] = [
     Case("margins with a duplicate level", "margins",
          edit_margins("example_municipality.csv", _duplicate_row(2)), "weight",
          r"example_municipality\.csv.*Eichenrode"),
+    Case("one margin in two files (its variable has missing values)", "margins",
+         _margin_twice, "weight",
+         r"example_qualification\.csv and .*example_qualification_2\.csv both give the "
+         r"margin 'qualification'; keep one of them"),
     Case("margins count of 1e308", "margins",
          edit_margins("example_municipality.csv", _set_cell(2, "population", "1e308")),
          "weight", r"example_municipality\.csv, line 3: population '1e308' is more than 1e\+13"),
