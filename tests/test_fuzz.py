@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from conftest import EXAMPLE_CODEBOOK, EXAMPLE_CONFIG, EXAMPLE_CSV, ROOT, copy_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,6 +24,8 @@ from hypothesis import strategies as st
 from surveykit._core.errors import SurveyError
 from surveykit.cli import main
 from surveykit.data.config import load_survey_config
+from surveykit.data.harmonisation import harmonise
+from surveykit.data.ingestion import ingest
 from surveykit.data.io import read_survey
 from surveykit.weighting.margins import read_margins
 
@@ -109,6 +112,49 @@ def test_damaged_margins_file(tmp_path_factory, damages) -> None:
     path = tmp_path_factory.mktemp("margins") / "example_municipality.csv"
     path.write_bytes(damaged(MARGINS.read_bytes(), damages))
     only_survey_errors(lambda: read_margins([path]))
+
+
+def _leaves(node, path=()):
+    """Every key path of a parsed config, to the leaves and to each mapping and list."""
+    yield path
+    children = node.items() if isinstance(node, dict) else (
+        enumerate(node) if isinstance(node, list) else ())
+    for key, child in children:
+        yield from _leaves(child, (*path, key))
+
+
+EXAMPLE_SPEC = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+EXAMPLE_SPEC["source"]["path"] = str(SMALL_SAV.relative_to(ROOT))  # 844 respondents
+SPEC_PATHS = [path for path in _leaves(EXAMPLE_SPEC) if path]
+#: Values a hand-edited config gets wrong: wrong types, empty, extreme, misspelt.
+ODD_VALUES = st.sampled_from([None, "", 0, -1, 1.5, 1e308, float("inf"), True, [], {}, [0],
+                              ["x"], {"x": 1}, "x", "from_labels", "age", "intent", [1, 2],
+                              "1", "ordinal", "binary", "scale", ".inf"])
+
+
+@settings(FUZZ, max_examples=30 * SCALE)
+@given(edits=st.lists(st.tuples(st.sampled_from(SPEC_PATHS), ODD_VALUES), min_size=1,
+                      max_size=3))
+def test_config_values_of_the_wrong_kind_through_harmonise(tmp_path_factory, edits) -> None:
+    spec = yaml.safe_load(yaml.safe_dump(EXAMPLE_SPEC))  # a deep copy
+    for path, value in edits:
+        node = spec
+        try:
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier edit removed this place
+    target = tmp_path_factory.mktemp("values") / "example.yaml"
+    target.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False),
+                      encoding="utf-8")
+
+    def run() -> None:
+        config = load_survey_config(target, root=ROOT, data_dirs=[])
+        ingested = ingest(config)
+        harmonise(ingested.data, ingested.codebook, config)
+
+    only_survey_errors(run)
 
 
 @pytest.fixture(scope="module")
