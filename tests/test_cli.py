@@ -196,3 +196,29 @@ def test_an_unexpected_error_is_one_line_and_its_traceback_goes_to_the_log(
     assert caught.value.code == 1
     assert log.read_text(encoding="utf-8") == (
         "surveykit step: error: data.sav: row 3 has no weight; give one\n")
+
+
+def test_init_on_a_portable_file_writes_a_config_that_loads(tmp_path: Path) -> None:
+    """Issue 13: `init` on a .por file blamed "the schema"; it writes a valid config."""
+    import pyreadstat
+
+    (tmp_path / "data").mkdir()
+    frame = pd.DataFrame({"ID": [1.0, 2.0, 3.0], "ALTER": [23.0, 45.0, 67.0],
+                          "WEGZUG": [1.0, 2.0, 4.0]})
+    pyreadstat.write_por(frame, str(tmp_path / "data" / "survey.por"),
+                         column_labels=["Laufende Nummer", "Alter in Jahren",
+                                        "Wie wahrscheinlich ist ein Wegzug?"])
+    done = run("init", "data/survey.por", "--id", "por_survey", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    config = load_survey_config(tmp_path / "config" / "surveys" / "por_survey.yaml",
+                                root=tmp_path)
+    assert config.source["path"] == "data/survey.por"
+    assert config.concepts["age"]["source"] == "ALTER"
+
+
+def test_init_writes_nothing_when_it_fails(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE_SAV, tmp_path / "survey.sav")
+    for bad in ("bad id", "x: {a: 1}", "../x", "1st"):
+        done = run("init", "survey.sav", "--id", bad, cwd=tmp_path)
+        assert done.returncode == 1 and "is not a plain identifier" in done.stderr, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["survey.sav"]

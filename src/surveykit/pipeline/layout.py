@@ -8,7 +8,7 @@ step that fails removes its own outputs and those of every step downstream of it
 the CLI and through the workflow's scripts alike, `remove_stale_outputs`); the next run
 rebuilds them. Outputs of steps upstream of the failure, and the logs, stay.
 
-`STEPS` mirrors ``workflow/rules/*.smk``; ``tests/test_stale_outputs.py`` checks that it
+`STEPS` mirrors ``workflow/rules/*.smk``; ``tests/test_workflow_safety.py`` checks that it
 names every file a whole workflow run writes.
 """
 
