@@ -47,6 +47,10 @@ def test_inspect_json(gss_path: Path) -> None:
 
 
 def test_init_writes_a_valid_config_and_sheet_row(tmp_path: Path, gss_path: Path) -> None:
+    # The file lies outside the project: its folder is declared a data folder.
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text(
+        f"surveys: config/surveys.tsv\ndata_dirs: [{gss_path.parent}]\n", encoding="utf-8")
     done = run("init", str(gss_path), "--id", "gss", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     config = load_survey_config(tmp_path / "config" / "surveys" / "gss.yaml", root=tmp_path)
@@ -87,7 +91,7 @@ def test_init_on_example_guesses_concepts_and_runs(tmp_path: Path) -> None:
 
 
 def test_synth_reproduces_the_committed_example(tmp_path: Path) -> None:
-    done = run("synth", "--out", str(tmp_path / "raw"), "--margins", str(tmp_path / "margins"))
+    done = run("synth", "--out", "raw", "--margins", "margins", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     raw = ROOT / "data" / "raw"
     for name in ("example_survey.csv", "example_survey.codebook.yaml", "example_survey.md",
@@ -206,3 +210,29 @@ def test_an_unexpected_error_is_one_line_and_its_traceback_goes_to_the_log(
     assert caught.value.code == 1
     assert log.read_text(encoding="utf-8") == (
         "surveykit step: error: data.sav: row 3 has no weight; give one\n")
+
+
+def test_init_on_a_portable_file_writes_a_config_that_loads(tmp_path: Path) -> None:
+    """Issue 13: `init` on a .por file blamed "the schema"; it writes a valid config."""
+    import pyreadstat
+
+    (tmp_path / "data").mkdir()
+    frame = pd.DataFrame({"ID": [1.0, 2.0, 3.0], "ALTER": [23.0, 45.0, 67.0],
+                          "WEGZUG": [1.0, 2.0, 4.0]})
+    pyreadstat.write_por(frame, str(tmp_path / "data" / "survey.por"),
+                         column_labels=["Laufende Nummer", "Alter in Jahren",
+                                        "Wie wahrscheinlich ist ein Wegzug?"])
+    done = run("init", "data/survey.por", "--id", "por_survey", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    config = load_survey_config(tmp_path / "config" / "surveys" / "por_survey.yaml",
+                                root=tmp_path)
+    assert config.source["path"] == "data/survey.por"
+    assert config.concepts["age"]["source"] == "ALTER"
+
+
+def test_init_writes_nothing_when_it_fails(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE_SAV, tmp_path / "survey.sav")
+    for bad in ("bad id", "x: {a: 1}", "../x", "1st"):
+        done = run("init", "survey.sav", "--id", bad, cwd=tmp_path)
+        assert done.returncode == 1 and "is not a plain identifier" in done.stderr, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["survey.sav"]

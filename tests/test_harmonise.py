@@ -218,7 +218,7 @@ def test_a_different_questionnaire_needs_only_a_config(tmp_path: Path, gss_path:
     }
     path = tmp_path / "gss.yaml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
-    config = load_survey_config(path)
+    config = load_survey_config(path, data_dirs=[str(gss_path.parent)])  # a data folder
     ingested = ingest(config)
     result = harmonise(ingested.data, ingested.codebook, config)
     raw = ingested.data

@@ -126,16 +126,29 @@ def test_missing_file_names_it(tmp_path: Path) -> None:
         read_csv(tmp_path / "nowhere.csv", read_codebook(EXAMPLE_CODEBOOK))
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage"])
-def test_truncated_or_corrupt_sav(tmp_path: Path, damage: str) -> None:
+@pytest.mark.parametrize(("damage", "cause"), [
+    ("truncate", r"probably truncated or corrupt"),
+    ("garbage", r"does not start like a \.sav file; it is not an SPSS file"),
+    ("empty", r"the file is empty \(0 bytes\)")])
+def test_truncated_or_corrupt_sav(tmp_path: Path, damage: str, cause: str) -> None:
     raw = EXAMPLE_SAV.read_bytes()
     bad = tmp_path / "broken.sav"
     if damage == "truncate":
         bad.write_bytes(raw[: len(raw) // 3])
-    else:
+    elif damage == "garbage":
         bad.write_bytes(b"this is not an SPSS file at all\n" * 50)
-    with pytest.raises(DataError, match=r"broken\.sav: cannot read this SPSS file.*corrupt"):
+    else:
+        bad.write_bytes(b"")
+    with pytest.raises(DataError, match=rf"broken\.sav: (cannot read this SPSS file.*)?{cause}"):
         read_spss(bad)
+
+
+def test_a_sav_named_por_is_told_apart_from_a_corrupt_file(tmp_path: Path) -> None:
+    renamed = tmp_path / "survey.por"
+    renamed.write_bytes(EXAMPLE_SAV.read_bytes())
+    with pytest.raises(DataError, match=r"survey\.por: .*an SPSS system file, not a portable "
+                                        r"file: rename it to \.sav"):
+        read_spss(renamed)
 
 
 def test_csv_in_wrong_encoding_names_line_and_fix(tmp_path: Path) -> None:

@@ -79,13 +79,15 @@ def test_skipped_steps_are_named_with_the_reason(tmp_path: Path) -> None:
                                             root=ROOT)) == {}
 
 
-def test_steps_by_hand_write_no_margins_table_and_say_so(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    steps = [["ingest", str(CONFIG), "--out", str(out / "ingest")],
-             ["harmonise", str(CONFIG), "--ingested", str(out / "ingest"), "--out", str(out)],
-             ["weight", str(CONFIG), "--out", str(out)]]
+def test_steps_by_hand_write_no_margins_table_and_say_so(project: Path) -> None:
+    out = project / "results" / "own_survey_en"
+    config = "config/surveys/own_survey_en.yaml"
+    steps = [["ingest", config, "--out", str(out / "ingest")],
+             ["harmonise", config, "--ingested", str(out / "ingest"), "--out", str(out)],
+             ["weight", config, "--out", str(out)]]
     for step in steps:
-        done = subprocess.run([*SURVEYKIT, *step], cwd=ROOT, capture_output=True, text=True)
+        done = subprocess.run([*SURVEYKIT, *step], cwd=project, capture_output=True,
+                              text=True)
         assert done.returncode == 0, done.stderr
     assert "surveykit weight: notice: survey 'own_survey_en'" in done.stderr
     assert "writes no weighting/margins.csv" in done.stderr

@@ -30,7 +30,8 @@ def _skeleton(tmp_path: Path, path: Path = OWN) -> tuple[str, dict]:
     text = skeleton_yaml(codebook, "own", str(path), data=data)
     target = tmp_path / "own.yaml"
     target.write_text(text, encoding="utf-8")
-    load_survey_config(target, root=tmp_path)  # validates, levels included
+    # validates, levels included (the data file lies outside tmp_path: a data folder)
+    load_survey_config(target, root=tmp_path, data_dirs=[str(path.parent)])
     return text, yaml.safe_load(text)
 
 

@@ -25,7 +25,7 @@ def harmonised():
 
 def _config(tmp_path: Path, change):
     path = write_changed_config(EXAMPLE_CONFIG, tmp_path / "example.yaml", change)
-    return load_survey_config(path, root=ROOT)
+    return load_survey_config(path, root=ROOT, data_dirs=[str(tmp_path)])
 
 
 def test_example_is_raked_to_every_margin_within_trim_bounds(harmonised) -> None:

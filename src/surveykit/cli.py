@@ -9,24 +9,45 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from surveykit._core.errors import ConfigError, SurveyError
+from surveykit._core.errors import ArgumentError, ConfigError, SurveyError
+from surveykit._core.messages import shorten
 
 __all__ = ["exit_on_error", "main"]
 
 
 @contextmanager
-def exit_on_error(prog: str = "surveykit", log: str | Path | None = None) -> Iterator[None]:
+def exit_on_error(prog: str = "surveykit", log: str | Path | None = None,
+                  cleanup: Callable[[], object] | None = None) -> Iterator[None]:
     """Print a `SurveyError` as ``prog: error: …`` and exit 1, without a traceback.
 
     With ``log`` (a workflow rule's log file) the message is written there too. Anything
     else is a bug in surveykit, not a mistake of the user's: one line says so, and the
-    traceback goes to the log (or stderr without one) for the bug report.
+    traceback goes to the log (or stderr without one) for the bug report. On any failure
+    ``cleanup`` runs first (a step removes the outputs its failure leaves stale:
+    `surveykit.pipeline.layout`).
     """
+    try:
+        yield
+    except Exception:
+        if cleanup is not None:
+            try:
+                cleanup()
+            except OSError as problem:
+                print(f"{prog}: warning: could not remove stale outputs ({problem})",
+                      file=sys.stderr)
+        with _reported(prog, log):
+            raise
+
+
+@contextmanager
+def _reported(prog: str, log: str | Path | None) -> Iterator[None]:
+    """The message and exit status of `exit_on_error` for the exception raised inside."""
     try:
         yield
     except SurveyError as error:
@@ -66,18 +87,59 @@ def _inspect(args: argparse.Namespace) -> None:
     else:
         sys.stdout.write(format_codebook(data, codebook))
     if args.write_codebook:
+        _inside(args.write_codebook, "--write-codebook")
         write_codebook(codebook, args.write_codebook,
                        header=f"# Codebook of {codebook.source}, written by surveykit inspect\n")
+
+
+#: A survey id names ``config/surveys/<id>.yaml`` and ``results/<id>/``: a plain name.
+SURVEY_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def _inside(path: str | Path, option: str) -> Path:
+    """``path`` from the command line, refused if it lies outside the project (the current
+    folder) and the ``data_dirs`` of its ``config/config.yaml``."""
+    from surveykit.data.project_paths import check_inside, declared_data_dirs
+
+    check_inside(path, root=Path.cwd(), data_dirs=declared_data_dirs(Path.cwd()),
+                 where="surveykit command line", key=option)
+    return Path(path)
+
+
+@contextmanager
+def _removing_stale(step: str, survey_dir: Path | None, outputs: Sequence[Path]
+                    ) -> Iterator[None]:
+    """On failure remove the step's own ``outputs`` and, when ``survey_dir`` is a survey's
+    results folder (not the project folder itself), every output downstream of the step
+    there (`surveykit.pipeline.layout`): a failed rerun leaves no stale results."""
+    try:
+        yield
+    except Exception:
+        from surveykit.pipeline.layout import remove_stale_outputs
+
+        if survey_dir is not None and survey_dir.resolve() != Path.cwd().resolve():
+            remove_stale_outputs(step, survey_dir)
+        for path in outputs:
+            path.unlink(missing_ok=True)
+        raise
 
 
 def _init(args: argparse.Namespace) -> None:
     from surveykit.data.config import load_survey_config
     from surveykit.data.io import detect_format, read_survey
     from surveykit.data.outputs import output_set
-    from surveykit.data.skeleton import add_to_sheet, skeleton_yaml
+    from surveykit.data.skeleton import sheet_with_survey, skeleton_yaml
 
-    target = Path(args.config_dir) / f"{args.id}.yaml"
-    sheet = Path(args.sheet)
+    if not SURVEY_ID.fullmatch(args.id):
+        plain = re.sub(r"[^A-Za-z0-9_]+", "_", args.id).strip("_")
+        example = plain if SURVEY_ID.fullmatch(plain) else "harz_2026"
+        raise ArgumentError(
+            f"--id {shorten(args.id)} is not a plain identifier; it names "
+            "config/surveys/<id>.yaml and results/<id>/, so use letters, digits and _, "
+            f"starting with a letter (e.g. --id {example})")
+    _inside(args.file, "FILE")
+    target = _inside(args.config_dir, "--config-dir") / f"{args.id}.yaml"
+    sheet = _inside(args.sheet, "--sheet")
     if target.exists() and not args.force:
         raise ConfigError(f"{target} exists already; choose another --id or pass --force "
                           "to overwrite it")
@@ -91,14 +153,12 @@ def _init(args: argparse.Namespace) -> None:
     kind = detect_format(args.file, args.format)
     text = skeleton_yaml(codebook, args.id, str(args.file),
                          source_format=kind if args.format else None, data=data)
+    # The config and the sheet row appear together, and only once the skeleton validates.
     with output_set() as out:
-        out.write_text(target, text)
-    load_survey_config(target)  # the skeleton must validate; a failure here is a bug
-    ids = []
-    if sheet.exists():
-        ids = [line.split("\t", 1)[0] for line in sheet.read_text(encoding="utf-8").splitlines()]
-    if args.id not in ids[1:]:
-        add_to_sheet(sheet, args.id, str(target))
+        staged = out.path(target)
+        staged.write_text(text, encoding="utf-8")
+        load_survey_config(staged)  # the skeleton must validate; a failure here is a bug
+        out.write_text(sheet, sheet_with_survey(sheet, args.id, str(target)))
     print(f"wrote {target}; added {args.id!r} to {sheet}. Review every line marked REVIEW, "
           "then run snakemake.")
 
@@ -107,12 +167,13 @@ def _synth(args: argparse.Namespace) -> None:
     from surveykit.synth.example_files import EXAMPLES, write_example
 
     example = EXAMPLES[args.example]
+    out, margins = _inside(args.out, "--out"), _inside(args.margins, "--margins")
     options = {key: value for key, value in (("n", args.n), ("seed", args.seed))
                if value is not None}
     survey = example.generate(**options)
-    written = write_example(survey, Path(args.out), Path(args.margins),
-                            stem=args.stem or example.stem,
-                            formats=args.formats or example.formats, example=args.example)
+    written = write_example(survey, out, margins, stem=args.stem or example.stem,
+                            formats=args.formats or example.formats, example=args.example,
+                            overwrite=args.force)
     for path in written:
         print(f"wrote {path}")
 
@@ -120,18 +181,22 @@ def _synth(args: argparse.Namespace) -> None:
 def _ingest(args: argparse.Namespace) -> None:
     from surveykit.pipeline.ingest import run_ingest
 
-    out = Path(args.out)
-    run_ingest(args.config, out / "data.parquet", out / "codebook.json",
-               out / "ingest_report.json", out / "ingest_report.csv")
+    out = _inside(args.out, "--out")
+    outputs = [out / "data.parquet", out / "codebook.json", out / "ingest_report.json",
+               out / "ingest_report.csv"]
+    with _removing_stale("ingest", out.parent if out.name == "ingest" else None, outputs):
+        run_ingest(args.config, *outputs)
 
 
 def _harmonise(args: argparse.Namespace) -> None:
     from surveykit.pipeline.harmonise import run_harmonise
 
-    ingested, out = Path(args.ingested), Path(args.out)
-    run_harmonise(args.config, ingested / "data.parquet", ingested / "codebook.json",
-                  out / "harmonised.parquet", out / "harmonise" / "concepts.json",
-                  out / "harmonise" / "report.json")
+    ingested, out = _inside(args.ingested, "--ingested"), _inside(args.out, "--out")
+    outputs = [out / "harmonised.parquet", out / "harmonise" / "concepts.json",
+               out / "harmonise" / "report.json"]
+    with _removing_stale("harmonise", out, outputs):
+        run_harmonise(args.config, ingested / "data.parquet", ingested / "codebook.json",
+                      *outputs)
 
 
 def _notice(config_path: str, step: str) -> bool:
@@ -148,51 +213,62 @@ def _notice(config_path: str, step: str) -> bool:
 def _weight(args: argparse.Namespace) -> None:
     from surveykit.pipeline.weight import run_weight
 
-    _notice(args.config, "weight")
-    out = Path(args.out)
-    run_weight(args.config, out / "harmonised.parquet", out / "harmonise" / "concepts.json",
-               out / "weights.parquet", out / "weighting" / "adjustments.npz",
-               out / "weighting" / "diagnostics.json", out / "weighting" / "margins.csv")
+    out = _inside(args.out, "--out")
+    outputs = [out / "weights.parquet", out / "weighting" / "adjustments.npz",
+               out / "weighting" / "diagnostics.json", out / "weighting" / "margins.csv"]
+    with _removing_stale("weight", out, outputs):
+        _notice(args.config, "weight")
+        run_weight(args.config, out / "harmonised.parquet",
+                   out / "harmonise" / "concepts.json", *outputs)
 
 
 def _estimate(args: argparse.Namespace) -> None:
     from surveykit.pipeline.estimate import run_estimate
 
-    out = Path(args.out)
-    run_estimate(args.config, out / "harmonised.parquet", out / "harmonise" / "concepts.json",
-                 out / "weights.parquet", out / "weighting" / "adjustments.npz",
-                 out / "tables" / "shares", out / "tables.xlsx",
-                 out / "estimate" / "estimate.json", workflow_config=args.workflow_config)
+    out = _inside(args.out, "--out")
+    _inside(args.workflow_config, "--workflow-config")
+    outputs = [out / "tables.xlsx", out / "estimate" / "estimate.json"]
+    with _removing_stale("estimate", out, outputs):
+        run_estimate(args.config, out / "harmonised.parquet",
+                     out / "harmonise" / "concepts.json", out / "weights.parquet",
+                     out / "weighting" / "adjustments.npz", out / "tables" / "shares",
+                     out / "tables.xlsx", out / "estimate" / "estimate.json",
+                     workflow_config=args.workflow_config)
 
 
 def _model(args: argparse.Namespace) -> None:
     from surveykit.pipeline.model import run_models
 
-    if _notice(args.config, "model"):
-        return
-    out = Path(args.out)
-    run_models(args.config, out / "harmonised.parquet", out / "harmonise" / "concepts.json",
-               out / "weights.parquet", out / "weighting" / "adjustments.npz",
-               out / "models" / "models.json", out / "tables" / "odds_ratios.csv",
-               out / "tables" / "ame.csv", out / "tables" / "predictions.csv",
-               workflow_config=args.workflow_config)
+    out = _inside(args.out, "--out")
+    _inside(args.workflow_config, "--workflow-config")
+    outputs = [out / "models" / "models.json", out / "tables" / "odds_ratios.csv",
+               out / "tables" / "ame.csv", out / "tables" / "predictions.csv"]
+    with _removing_stale("model", out, outputs):
+        if _notice(args.config, "model"):
+            return
+        run_models(args.config, out / "harmonised.parquet",
+                   out / "harmonise" / "concepts.json", out / "weights.parquet",
+                   out / "weighting" / "adjustments.npz", *outputs,
+                   workflow_config=args.workflow_config)
 
 
 def _strategies(args: argparse.Namespace) -> None:
     from surveykit.data.config import load_survey_config
     from surveykit.pipeline.strategies import run_strategies
 
-    config = load_survey_config(args.config)
-    if not config.spec.get("strategies"):
-        print(f"surveykit strategies: notice: survey {config.id!r} ({config.path}): no "
-              "strategies: section, so there is nothing to evaluate and no strategies.json "
-              "is written; add strategies: (see config/surveys/example.yaml)", file=sys.stderr)
-        return
-    out = Path(args.out)
+    out = _inside(args.out, "--out")
     models = out / "tables" / "ame.csv"
-    run_strategies(args.config, out / "tables" / "shares",
-                   models.parent if models.is_file() else None,
-                   out / "estimate" / "estimate.json", out / "strategies.json")
+    with _removing_stale("strategies", out, [out / "strategies.json"]):
+        config = load_survey_config(args.config)
+        if not config.spec.get("strategies"):
+            print(f"surveykit strategies: notice: survey {config.id!r} ({config.path}): no "
+                  "strategies: section, so there is nothing to evaluate and no "
+                  "strategies.json is written; add strategies: (see "
+                  "config/surveys/example.yaml)", file=sys.stderr)
+            return
+        run_strategies(args.config, out / "tables" / "shares",
+                       models.parent if models.is_file() else None,
+                       out / "estimate" / "estimate.json", out / "strategies.json")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -238,6 +314,8 @@ def _parser() -> argparse.ArgumentParser:
                                       "gruenfelde_survey)")
     synth.add_argument("--formats", nargs="+", choices=["sav", "zsav", "csv"],
                        help="file formats (default sav csv / csv)")
+    synth.add_argument("--force", action="store_true",
+                       help="overwrite existing data and margins files")
     synth.set_defaults(handler=_synth)
 
     ingest = commands.add_parser("ingest", help="read a survey's raw file (workflow step)")
@@ -280,6 +358,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
     with exit_on_error():
+        if getattr(args, "config", None) is not None:  # a step's survey config
+            _inside(args.config, "CONFIG")
         args.handler(args)
     return 0
 

@@ -5,7 +5,9 @@ A case's ``step`` is the latest CLI step that may refuse it: the test runs the s
 order (``ingest`` → ``harmonise`` → ``weight`` → ``estimate``/``model``) and expects the
 first failure at or before ``step``; ``snakemake`` runs the whole workflow instead (slow).
 A case that surveykit does not handle yet carries ``xfail`` (why), so the catalogue
-documents it without turning CI red.
+documents it without turning CI red. ``command`` runs one CLI command (``init``, ``synth``,
+a step with its own options) instead of the steps; ``rerun`` first runs every step on the
+undamaged project, so the failure is a rerun that must leave no stale output behind.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class Case:
     step: str
     message: str
     xfail: str | None = None
+    command: tuple[str, ...] | None = None
+    rerun: bool = False
 
 
 # ---------------------------------------------------------------- damages
@@ -139,6 +143,36 @@ def _duplicate_row(row: int) -> Callable[[list[list[str]]], None]:
     return edit
 
 
+def change_workflow_config(line: str) -> Callable[[Path], None]:
+    """A damage that appends ``line`` to ``config/config.yaml``."""
+    def damage(project: Path) -> None:
+        path = project / "config" / "config.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
+    return damage
+
+
+def _sav_named_por(project: Path) -> None:
+    (project / "data" / "raw" / "example_survey.por").write_bytes((project / SAV).read_bytes())
+    change_config(lambda s: s["source"].update(path="data/raw/example_survey.por"))(project)
+
+
+def _margins_outside(spec: dict) -> None:
+    spec["weighting"]["margins"][0]["file"] = "/etc/passwd"
+
+
+def _margin_twice(project: Path) -> None:
+    margins = project / "config" / "margins"
+    (margins / "example_qualification_2.csv").write_bytes(
+        (margins / "example_qualification.csv").read_bytes())
+    change_config(lambda s: s["weighting"]["margins"].append(
+        {"file": "config/margins/example_qualification_2.csv"}))(project)
+
+
+def _sheet_outside(project: Path) -> None:
+    (project / "config" / "surveys.tsv").write_text(
+        "survey_id\tconfig\nexample\t../../elsewhere/example.yaml\n", encoding="utf-8")
+
+
 def _billion_laughs(text: str) -> str:
     lines = ["laughs:", "  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     for level, name in enumerate("bcdefghi"):
@@ -231,10 +265,22 @@ CASES: list[Case] = [
          "ingest", r"concepts\.female\.true_values names.*'femal'.*did you mean 'female'"),
     Case("schema: unknown key", "config references",
          change_config(lambda s: s["design"].update(weight="dgew")), "ingest",
-         r"at design: Additional properties are not allowed \('weight' was unexpected"),
+         r"at design: Additional properties are not allowed \('weight' was unexpected\) "
+         r"\('weight': did you mean 'weights'\?\)"),
     Case("trim lower above upper", "config references",
          change_config(lambda s: s["weighting"]["trim"].update(lower=4.0, upper=3.0)),
-         "weight", r"example\.yaml: trim: lower=4\.0 is above upper=3\.0; give lower ≤ upper"),
+         "ingest", r"example\.yaml: weighting\.trim: lower=4\.0 is above upper=3\.0; give "
+                   r"lower ≤ upper"),
+    Case("trim upper not positive", "config references",
+         change_config(lambda s: s["weighting"]["trim"].update(upper=-1)), "ingest",
+         r"example\.yaml: weighting\.trim\.upper is -1, but weights are positive"),
+    Case("misspelt top-level key", "config references",
+         change_config(lambda s: s.update(indicator=s.pop("indicators"))), "ingest",
+         r"'indicator' was unexpected\) \('indicator': did you mean 'indicators'\?\)"),
+    Case("misspelt workflow config key", "config references",
+         change_workflow_config("min_cel_n: 3"), "ingest",
+         r"config/config\.yaml does not follow the config schema(.|\n)*'min_cel_n': did you "
+         r"mean 'min_cell_n'\?"),
     # --- data files that cannot be read
     Case("missing data file", "data file", lambda p: (p / SAV).unlink(), "ingest",
          r"example_survey\.sav: file not found; check source\.path"),
@@ -244,6 +290,19 @@ CASES: list[Case] = [
          r"example_survey\.sav: cannot read this SPSS file"),
     Case("empty .sav (0 rows)", "data file", _empty_sav, "ingest",
          r"example_survey\.sav: the file has variables but no rows \(0 respondents\)"),
+    Case("empty .sav (0 bytes)", "data file", lambda p: (p / SAV).write_bytes(b""), "ingest",
+         r"example_survey\.sav: the file is empty \(0 bytes\), so the export or the copy did "
+         r"not complete"),
+    Case(".sav file named .por", "data file", _sav_named_por, "ingest",
+         r"example_survey\.por: cannot read this SPSS file .*it is an SPSS system file, not a "
+         r"portable file: rename it to \.sav"),
+    Case("empty CSV (0 bytes)", "data file",
+         lambda p: ((p / DATA_CSV).write_text(""), change_config(_use_csv)(p)), "ingest",
+         r"example_survey\.csv: the file is empty"),
+    Case("CSV with a header only", "data file",
+         lambda p: ((p / DATA_CSV).write_text((p / DATA_CSV).read_text().split("\n")[0] + "\n"),
+                    change_config(_use_csv)(p)), "ingest",
+         r"example_survey\.csv: the file has variables but no rows \(0 respondents\)"),
     Case("20 MB cell", "data file", edit_csv("alter", lambda i, v: "9" * 20_000_000 if i == 2
                                              else v),
          "ingest", r"'alter'.*\(20000002 characters\)"),
@@ -267,6 +326,10 @@ CASES: list[Case] = [
     Case("weight that overflows (1e400)", "data values",
          edit_csv("dgew", lambda i, v: "1e400" if i == 7 else v), "harmonise",
          r"example_survey\.csv: design variable 'dgew' \(weights\) is inf in data row 8"),
+    Case("weight of 1e308", "data values",
+         edit_csv("dgew", lambda i, v: "1e308" if i == 6 else v), "harmonise",
+         r"example_survey\.csv: design variable 'dgew' \(weights\) is 1e\+308 in data row 7, "
+         r"more than 1e\+13; a weights value counts people"),
     Case("negative weight", "data values",
          edit_csv("dgew", lambda i, v: "-2.5" if i == 0 else v), "harmonise",
          r"example_survey\.csv: design variable 'dgew' \(weights\) is -2\.5 in data row 1; "
@@ -321,7 +384,86 @@ CASES: list[Case] = [
     Case("margins with a duplicate level", "margins",
          edit_margins("example_municipality.csv", _duplicate_row(2)), "weight",
          r"example_municipality\.csv.*Eichenrode"),
+    Case("one margin in two files (its variable has missing values)", "margins",
+         _margin_twice, "weight",
+         r"example_qualification\.csv and .*example_qualification_2\.csv both give the "
+         r"margin 'qualification'; keep one of them"),
+    Case("margins count of 1e308", "margins",
+         edit_margins("example_municipality.csv", _set_cell(2, "population", "1e308")),
+         "weight", r"example_municipality\.csv, line 3: population '1e308' is more than 1e\+13"),
+    # --- paths and side effects: nothing outside the project, nothing overwritten unasked
+    Case("source.path /etc/passwd", "paths and side effects",
+         change_config(lambda s: s["source"].update(path="/etc/passwd", format="csv")),
+         "ingest", r"example\.yaml: source\.path is '/etc/passwd', which lies outside the "
+                   r"project .*declare the folder under data_dirs in config/config\.yaml"),
+    Case("source.path with ../..", "paths and side effects",
+         change_config(lambda s: s["source"].update(path="../../data/raw/example_survey.sav")),
+         "ingest", r"source\.path is '\.\./\.\./data/raw/example_survey\.sav', which lies "
+                   r"outside the project"),
+    Case("codebook outside the project", "paths and side effects",
+         change_config(lambda s: s["source"].update(path=DATA_CSV,
+                                                     codebook="/etc/hostname.yaml")),
+         "ingest", r"source\.codebook is '/etc/hostname\.yaml', which lies outside"),
+    Case("margins file outside the project", "paths and side effects",
+         change_config(_margins_outside), "ingest",
+         r"weighting\.margins\[0\]\.file is '/etc/passwd', which lies outside the project"),
+    Case("population file outside the project", "paths and side effects",
+         change_config(lambda s: s["population"].update(file="../../population.csv")),
+         "ingest", r"population\.file is '\.\./\.\./population\.csv', which lies outside"),
+    Case("results outside the project", "paths and side effects",
+         lambda p: (p / "config" / "config.yaml").write_text(
+             (p / "config" / "config.yaml").read_text().replace("results: results",
+                                                                 "results: /tmp/results")),
+         "ingest", r"config/config\.yaml: results is '/tmp/results', which lies outside"),
+    Case("data_dirs: the whole file system", "paths and side effects",
+         change_workflow_config("data_dirs: [/]"), "ingest",
+         r"config/config\.yaml: data_dirs names '/', the whole file system"),
+    Case("--out outside the project", "paths and side effects", lambda p: None, "command",
+         r"--out is '\.\./outside', which lies outside the project",
+         command=("ingest", CONFIG, "--out", "../outside")),
+    Case("a step's config outside the project", "paths and side effects", lambda p: None,
+         "command", r"CONFIG is '\.\./\.\./etc/example\.yaml', which lies outside the project",
+         command=("harmonise", "../../etc/example.yaml", "--ingested", "results/example/ingest",
+                  "--out", "results/example")),
+    Case("synth --out outside the project", "paths and side effects", lambda p: None,
+         "command", r"--out is '\.\./raw', which lies outside the project",
+         command=("synth", "--out", "../raw", "--n", "200")),
+    Case("synth would overwrite data/raw", "paths and side effects", lambda p: None,
+         "command", r"data/raw/example_survey\.sav, .* exist already and would be overwritten; "
+                    r"pass --force",
+         command=("synth",)),
+    Case("init --id with a space", "paths and side effects", lambda p: None, "command",
+         r"--id 'bad id' is not a plain identifier.*\(e\.g\. --id bad_id\)",
+         command=("init", SAV, "--id", "bad id")),
+    Case("init --id that is YAML", "paths and side effects", lambda p: None, "command",
+         r"--id 'x: \{a: 1\}' is not a plain identifier",
+         command=("init", SAV, "--id", "x: {a: 1}")),
+    Case("init --id that is a path", "paths and side effects", lambda p: None, "command",
+         r"--id '\.\./\.\./x' is not a plain identifier",
+         command=("init", SAV, "--id", "../../x")),
+    Case("init on a file outside the project", "paths and side effects", lambda p: None,
+         "command", r"FILE is '/etc/passwd', which lies outside the project",
+         command=("init", "/etc/passwd", "--id", "other")),
+    Case("init over an existing config", "paths and side effects", lambda p: None,
+         "command", r"config/surveys/example\.yaml exists already; choose another --id or "
+                    r"pass --force",
+         command=("init", SAV, "--id", "example")),
+    Case("init on a file that is not SPSS", "paths and side effects",
+         lambda p: (p / "data" / "raw" / "other.sav").write_bytes(b"no SPSS here\n" * 40),
+         "command", r"other\.sav: cannot read this SPSS file .*it does not start like a \.sav "
+                    r"file; it is not an SPSS file",
+         command=("init", "data/raw/other.sav", "--id", "other")),
+    Case("failed rerun leaves no stale output", "paths and side effects",
+         edit_margins("example_municipality.csv", _set_cell(2, "population", "-4800")),
+         "weight", r"example_municipality\.csv, line 3: population '-4800'", rerun=True),
     # --- the whole workflow
+    Case("snakemake: survey sheet names a config outside", "workflow", _sheet_outside,
+         "snakemake", r"config/surveys\.tsv, line 2: config is '\.\./\.\./elsewhere/example"
+                      r"\.yaml', which lies outside the project"),
+    Case("snakemake: misspelt workflow config key", "workflow",
+         change_workflow_config("min_cel_n: 3"), "snakemake",
+         r"config/config\.yaml does not follow the config schema(.|\n)*did you mean "
+         r"'min_cell_n'"),
     Case("snakemake: duplicate YAML key", "workflow",
          edit_config_text(lambda t: t.replace("year: 2026\n", "year: 2026\nregion: X\n", 1)),
          "snakemake", r"example\.yaml: not valid YAML at line 11.*given twice"),

@@ -3,7 +3,9 @@
 (a) the command exits with a non-zero status and prints exactly one error line, which names
     the file, key, variable or value and what to do;
 (b) no traceback anywhere, and results/ holds no partial or stale output of the refusing
-    step (only what earlier steps wrote, and logs); nothing is written beside the project;
+    step (only what earlier steps wrote, and logs; after a failed rerun, only the fresh
+    outputs of the steps before the failing one); no file outside results/ is written or
+    changed, and nothing is written beside the project;
 (c) every file under data/raw/ is byte for byte what it was.
 """
 
@@ -18,6 +20,7 @@ import pytest
 from conftest import copy_project, sha256
 
 from bad_inputs.cases import CASES, CONFIG, Case
+from surveykit.pipeline.layout import STEPS as LAYOUT
 
 OUT = "results/example"
 STEPS = {
@@ -53,22 +56,43 @@ def _results(project: Path) -> dict[str, str]:
             if "logs" not in Path(name).parts}
 
 
+def _project_files(project: Path) -> dict[str, str]:
+    """Every file outside results/ and .snakemake/, by path, with its hash."""
+    return {str(p.relative_to(project)): sha256(p) for p in sorted(project.rglob("*"))
+            if p.is_file() and p.relative_to(project).parts[0] not in ("results", ".snakemake")}
+
+
 def _run(project: Path, args: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(args, cwd=project, capture_output=True, text=True, timeout=900)
 
 
-def _refuse(project: Path, case: Case) -> tuple[subprocess.CompletedProcess, dict, dict]:
-    """Run the case's command(s); the failing run, results/ before and after it."""
+def _surveykit(project: Path, args: list[str]) -> subprocess.CompletedProcess:
+    return _run(project, [sys.executable, "-m", "surveykit", *args])
+
+
+def _refuse(project: Path, case: Case
+            ) -> tuple[subprocess.CompletedProcess, dict, dict, str | None]:
+    """Run the case's command(s); the failing run, results/ before and after it, and the
+    step that failed (``None`` for a command or snakemake)."""
     if case.step == "snakemake":
         snakemake = str(Path(sys.executable).parent / "snakemake")
         done = _run(project, [snakemake, "--cores", "2", SNAKEMAKE_TARGET])
-        return done, {}, _results(project)
+        return done, {}, _results(project), None
+    if case.command is not None:
+        before = _results(project)
+        return _surveykit(project, list(case.command)), before, _results(project), None
     for step in [*BEFORE[case.step], case.step]:
         before = _results(project)
-        done = _run(project, [sys.executable, "-m", "surveykit", *STEPS[step]])
+        done = _surveykit(project, STEPS[step])
         if done.returncode != 0:
-            return done, before, _results(project)
+            return done, before, _results(project), step
     pytest.fail(f"every step up to {case.step} succeeded; none refused the bad input")
+
+
+def _fresh_outputs_before(step: str) -> list[str]:
+    """What the steps before ``step`` write, as paths under results/."""
+    earlier = BEFORE[step]
+    return [f"{OUT}/{output}" for name in earlier for output in LAYOUT[name].outputs]
 
 
 def _params():
@@ -82,14 +106,18 @@ def _params():
 @pytest.mark.parametrize("case", list(_params()))
 def test_bad_input_is_refused_cleanly(tmp_path: Path, case: Case) -> None:
     project = copy_project(tmp_path / "project")
+    if case.rerun:  # a whole run first: its outputs must not outlive the failed rerun
+        for step in ("ingest", "harmonise", "weight", "estimate", "model"):
+            assert _surveykit(project, STEPS[step]).returncode == 0, step
     case.damage(project)
     raw = _hashes(project / "data" / "raw")
+    others = _project_files(project)
 
-    done, before, after = _refuse(project, case)
+    done, before, after, failed = _refuse(project, case)
 
     # (a) one error line that says what is wrong and where
     output = done.stdout + done.stderr
-    assert done.returncode != 0
+    assert done.returncode == 1, output[-3000:]
     errors = [line for line in output.splitlines() if ERROR_LINE.match(line)]
     assert len(errors) == 1, output[-3000:]
     assert ": error: " in errors[0], errors[0][:2000]
@@ -104,8 +132,12 @@ def test_bad_input_is_refused_cleanly(tmp_path: Path, case: Case) -> None:
     if case.step == "snakemake":
         written = [name for name in after if not UPSTREAM.match(name)]
         assert not written, written
+    elif case.rerun:
+        assert failed == case.step
+        assert sorted(after) == sorted(_fresh_outputs_before(failed))
     else:
         assert after == before
+    assert _project_files(project) == others
     assert [p.name for p in tmp_path.iterdir()] == ["project"]
     # (c) the raw data is untouched
     assert _hashes(project / "data" / "raw") == raw

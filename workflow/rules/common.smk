@@ -7,8 +7,13 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from surveykit import SurveyError
-from surveykit.data.config import load_survey_config, load_surveys_sheet
+from surveykit.data.config import (
+    check_workflow_paths,
+    load_survey_config,
+    load_surveys_sheet,
+)
 from surveykit.data.io import default_codebook_path, detect_format
+from surveykit.data.schemas import validate as validate_schema
 from surveykit.pipeline.model import ROBUSTNESS_FOLDS
 from surveykit.pipeline.model_parts import imputation_chunk_count
 from surveykit.pipeline.settings import skipped_steps, weighting_method
@@ -20,6 +25,12 @@ def _fail(error):
     sys.exit(1)
 
 
+try:
+    # surveykit's own check first: its message names the key, a did-you-mean and the fix.
+    validate_schema(dict(config), "config", "config/config.yaml")
+    check_workflow_paths(config, "config/config.yaml")
+except SurveyError as error:
+    _fail(error)
 validate(config, schema="../schemas/config.schema.json")
 RESULTS = config.get("results", "results")
 # The model step's fan-out (config/config.yaml; no effect on any result).
@@ -27,9 +38,11 @@ IMPUTATION_CHUNKS = config.get("imputation_chunks", 0)
 ROBUSTNESS_FOLD_JOBS = config.get("robustness_fold_jobs", False)
 
 try:
+    # Every file named in the configs lies inside the project or a declared data_dirs folder.
+    DATA_DIRS = config.get("data_dirs", [])
     SURVEYS = {
-        row["survey_id"]: load_survey_config(row["config"])
-        for row in load_surveys_sheet(config["surveys"])
+        row["survey_id"]: load_survey_config(row["config"], data_dirs=DATA_DIRS)
+        for row in load_surveys_sheet(config["surveys"], data_dirs=DATA_DIRS)
     }
 except SurveyError as error:
     _fail(error)

@@ -2,8 +2,12 @@
 
 from surveykit.cli import exit_on_error
 from surveykit.pipeline.estimate import run_estimate
+from surveykit.pipeline.layout import stale_remover
 
-with exit_on_error("surveykit estimate", log=snakemake.log[0]):
+with exit_on_error(
+    "surveykit estimate", log=snakemake.log[0],
+    cleanup=stale_remover("estimate", snakemake.output[0]),
+):
     run_estimate(
         snakemake.input.config,
         snakemake.input.harmonised,

@@ -4,8 +4,12 @@ from pathlib import Path
 
 from surveykit.cli import exit_on_error
 from surveykit.pipeline.figures import run_figures
+from surveykit.pipeline.layout import stale_remover
 
-with exit_on_error("surveykit figures", log=snakemake.log[0]):
+with exit_on_error(
+    "surveykit figures", log=snakemake.log[0],
+    cleanup=stale_remover("figures", snakemake.output[0]),
+):
     models = snakemake.input.models
     run_figures(
         snakemake.input.config,

@@ -2,8 +2,12 @@
 
 from surveykit.cli import exit_on_error
 from surveykit.pipeline.ingest import run_ingest
+from surveykit.pipeline.layout import stale_remover
 
-with exit_on_error("surveykit ingest", log=snakemake.log[0]):
+with exit_on_error(
+    "surveykit ingest", log=snakemake.log[0],
+    cleanup=stale_remover("ingest", snakemake.output[0]),
+):
     run_ingest(
         snakemake.input.config,
         snakemake.output.data,

@@ -1,9 +1,13 @@
 """Snakemake script of rule model: a thin wrapper around surveykit.pipeline.model."""
 
 from surveykit.cli import exit_on_error
+from surveykit.pipeline.layout import stale_remover
 from surveykit.pipeline.model import run_models
 
-with exit_on_error("surveykit model", log=snakemake.log[0]):
+with exit_on_error(
+    "surveykit model", log=snakemake.log[0],
+    cleanup=stale_remover("model", snakemake.output[0]),
+):
     run_models(
         snakemake.input.config,
         snakemake.input.harmonised,

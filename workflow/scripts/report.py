@@ -3,9 +3,13 @@
 from pathlib import Path
 
 from surveykit.cli import exit_on_error
+from surveykit.pipeline.layout import stale_remover
 from surveykit.pipeline.report import run_report
 
-with exit_on_error("surveykit report", log=snakemake.log[0]):
+with exit_on_error(
+    "surveykit report", log=snakemake.log[0],
+    cleanup=stale_remover("report", snakemake.output[0]),
+):
     models = snakemake.input.models
     tables = snakemake.input.model_tables
     strategies = snakemake.input.strategies

@@ -3,9 +3,13 @@
 from pathlib import Path
 
 from surveykit.cli import exit_on_error
+from surveykit.pipeline.layout import stale_remover
 from surveykit.pipeline.strategies import run_strategies
 
-with exit_on_error("surveykit strategies", log=snakemake.log[0]):
+with exit_on_error(
+    "surveykit strategies", log=snakemake.log[0],
+    cleanup=stale_remover("strategies", snakemake.output[0]),
+):
     models = snakemake.input.models
     run_strategies(
         snakemake.input.config,

@@ -11,7 +11,7 @@ the file, the key, the value and the fix. Nothing read here is ever evaluated as
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import Any
 from surveykit._core.codes import format_code
 from surveykit._core.errors import ConfigError
 from surveykit._core.messages import did_you_mean
+from surveykit.data.project_paths import check_data_dirs, check_inside, declared_data_dirs
 from surveykit.data.safe_yaml import read_yaml
 from surveykit.data.schemas import validate
 
@@ -185,8 +186,43 @@ def _check_concepts(spec: Mapping[str, Any], path: Path) -> None:
             )
 
 
+def _check_weighting(spec: Mapping[str, Any], path: Path) -> None:
+    """Trimming bounds that cannot hold, refused at load rather than at the weight step."""
+    trim = (spec.get("weighting") or {}).get("trim") or {}
+    lower, upper = trim.get("lower"), trim.get("upper")
+    where = f"{path}: weighting.trim"
+    if lower is not None and lower < 0:
+        raise ConfigError(f"{where}.lower is {lower}, but weights are positive; give a "
+                          "lower bound ≥ 0 or leave it out")
+    if upper is not None and upper <= 0:
+        raise ConfigError(f"{where}.upper is {upper}, but weights are positive; give an "
+                          "upper bound > 0 or leave it out")
+    if lower is not None and upper is not None and lower > upper:
+        raise ConfigError(f"{where}: lower={lower} is above upper={upper}; give lower ≤ upper "
+                          "(with relative: true both are multiples of the mean weight)")
+
+
+def _check_paths(config: SurveyConfig, data_dirs: Sequence[str] | None) -> None:
+    """Every file the config names lies inside the project or a declared data folder
+    (`surveykit.data.project_paths`), checked before any of them is read."""
+    if data_dirs is None:
+        data_dirs = declared_data_dirs(config.root)
+    named = [("source.path", config.source["path"])]
+    if config.source.get("codebook"):
+        named.append(("source.codebook", config.source["codebook"]))
+    weighting = config.spec.get("weighting") or {}
+    named += [(f"weighting.margins[{i}].file", entry["file"])
+              for i, entry in enumerate(weighting.get("margins") or [])]
+    if config.spec.get("population"):
+        named.append(("population.file", config.spec["population"]["file"]))
+    for key, value in named:
+        check_inside(value, root=config.root, data_dirs=data_dirs, where=str(config.path),
+                     key=key)
+
+
 def load_survey_config(path: str | Path, root: str | Path | None = None,
-                       check_levels: bool = True) -> SurveyConfig:
+                       check_levels: bool = True,
+                       data_dirs: Sequence[str] | None = None) -> SurveyConfig:
     """Read, validate and cross-check one survey configuration.
 
     Every reference to a concept or a level (``true_values``, ``order``, ``groups``,
@@ -204,6 +240,10 @@ def load_survey_config(path: str | Path, root: str | Path | None = None,
     check_levels
         Check concept and level references (default). ``False`` only checks the schema and
         the concept structure.
+    data_dirs
+        Folders outside the project that files may lie in; default: ``data_dirs`` of the
+        project's ``config/config.yaml``. Every file the config names must lie inside the
+        project or one of them (`surveykit.data.project_paths`).
     """
     path = Path(path)
     spec = read_yaml(path, "survey config")
@@ -214,7 +254,9 @@ def load_survey_config(path: str | Path, root: str | Path | None = None,
         )
     validate(spec, "survey", str(path))
     _check_concepts(spec, path)
+    _check_weighting(spec, path)
     config = SurveyConfig(id=spec["id"], path=path, spec=spec, root=Path(root or Path.cwd()))
+    _check_paths(config, data_dirs)
     config.concept_order()
     if check_levels:
         # Imported here: references reads the data file's metadata (surveykit.data.io).
@@ -228,9 +270,15 @@ def load_survey_config(path: str | Path, root: str | Path | None = None,
     return config
 
 
-def load_surveys_sheet(path: str | Path) -> list[dict[str, str]]:
-    """Read ``config/surveys.tsv``: one row per survey with ``survey_id`` and ``config``."""
+def load_surveys_sheet(path: str | Path, root: str | Path | None = None,
+                       data_dirs: Sequence[str] | None = None) -> list[dict[str, str]]:
+    """Read ``config/surveys.tsv``: one row per survey with ``survey_id`` and ``config``.
+
+    Every config it lists must lie inside the project (``root``, default the current
+    folder) or a declared data folder (``data_dirs``, default from ``config/config.yaml``).
+    """
     path = Path(path)
+    root = Path(root or Path.cwd())
     if not path.is_file():
         raise ConfigError(f"{path}: survey sheet not found; create it with a header "
                           "'survey_id<TAB>config' (surveykit init adds rows)")
@@ -241,7 +289,11 @@ def load_surveys_sheet(path: str | Path) -> list[dict[str, str]]:
         ]
     validate(rows, "surveys", str(path))
     seen: set[str] = set()
+    if data_dirs is None:
+        data_dirs = declared_data_dirs(root)
     for number, row in enumerate(rows, start=2):
+        check_inside(row["config"], root=root, data_dirs=data_dirs,
+                     where=f"{path}, line {number}", key="config")
         if row["survey_id"] in seen:
             raise ConfigError(f"{path}, line {number}: survey_id {row['survey_id']!r} occurs "
                               "twice; every survey needs its own id")
@@ -249,11 +301,24 @@ def load_surveys_sheet(path: str | Path) -> list[dict[str, str]]:
     return rows
 
 
-def load_workflow_config(path: str | Path) -> dict[str, Any]:
+def load_workflow_config(path: str | Path, root: str | Path | None = None) -> dict[str, Any]:
     """Read and validate ``config/config.yaml`` (workflow-wide settings)."""
     spec = read_yaml(path, "workflow config") or {}
     validate(spec, "config", str(path))
+    check_workflow_paths(spec, str(path), root)
     return spec
+
+
+def check_workflow_paths(spec: Mapping[str, Any], source: str,
+                         root: str | Path | None = None) -> None:
+    """``results`` and ``surveys`` of a schema-valid workflow config lie inside the project
+    (``root``, default the current folder) or its declared ``data_dirs``."""
+    root = Path(root or Path.cwd())
+    data_dirs = list(spec.get("data_dirs") or [])
+    check_data_dirs(data_dirs, root, source)
+    for key in ("surveys", "results"):
+        if spec.get(key) is not None:
+            check_inside(spec[key], root=root, data_dirs=data_dirs, where=source, key=key)
 
 
 def configured_scales(config: SurveyConfig) -> dict[str, list[str]]:

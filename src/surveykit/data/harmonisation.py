@@ -303,6 +303,11 @@ def _level_labels(spec: Mapping[str, Any], info: Mapping[str, Any]) -> dict[str,
     return labels
 
 
+#: Largest design weight or population count accepted: a thousand times the world's
+#: population. Anything above is a data error (1e308 would overflow every sum of squares).
+MAX_DESIGN_VALUE = 1e13
+
+
 def _design_columns(ctx: _Context) -> tuple[dict[str, pd.Series], dict[str, Any]]:
     columns: dict[str, pd.Series] = {}
     roles: dict[str, Any] = {}
@@ -324,14 +329,19 @@ def _design_columns(ctx: _Context) -> tuple[dict[str, pd.Series], dict[str, Any]
                 )
             if role in ("weights", "fpc"):
                 values = _numeric(values, f"{ctx.config.path}: design.{role}", source)
-                bad = ~((values > 0) & np.isfinite(values))
-                if bad.any():
-                    row = int(np.flatnonzero(bad.to_numpy())[0])
-                    raise DataError(
-                        f"{ctx.codebook.source}: design variable {source!r} ({role}) is "
-                        f"{format_code(values.iloc[row])} in data row {row + 1}; "
-                        f"{role} must be positive finite numbers; correct the data"
-                    )
+                checks = [
+                    (~((values > 0) & np.isfinite(values)), format_code,
+                     f"; {role} must be positive finite numbers; correct the data"),
+                    (values > MAX_DESIGN_VALUE, lambda value: f"{value:.6g}",
+                     f", more than {MAX_DESIGN_VALUE:.0e}; a {role} value counts people, so "
+                     "this is a data error (sums of such weights overflow); correct the data"),
+                ]
+                for bad, shown, why in checks:
+                    if bad.any():
+                        row = int(np.flatnonzero(bad.to_numpy())[0])
+                        raise DataError(
+                            f"{ctx.codebook.source}: design variable {source!r} ({role}) is "
+                            f"{shown(values.iloc[row])} in data row {row + 1}{why}")
             columns[out] = values
         roles[role] = out_names[0] if len(out_names) == 1 else out_names
     return columns, roles

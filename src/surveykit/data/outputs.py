@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from surveykit._core.errors import ArgumentError
+
 __all__ = ["OutputSet", "dumps_json", "output_set"]
 
 
@@ -86,11 +88,22 @@ class OutputSet:
 
 
 @contextmanager
-def output_set() -> Iterator[OutputSet]:
-    """Stage several outputs; they appear together at the end, or not at all on error."""
+def output_set(keep_existing: str | None = None) -> Iterator[OutputSet]:
+    """Stage several outputs; they appear together at the end, or not at all on error.
+
+    With ``keep_existing`` (the fix to name, e.g. "pass --force to overwrite them") no
+    file that exists already is replaced: an `ArgumentError` lists them and nothing is
+    written.
+    """
     staged = OutputSet()
     try:
         yield staged
+        existing = [str(target) for _, target in staged._staged if target.exists()]
+        if keep_existing is not None and existing:
+            shown = ", ".join(existing[:4]) + (f" … ({len(existing)} files)"
+                                               if len(existing) > 4 else "")
+            raise ArgumentError(f"{shown} exist already and would be overwritten; "
+                                f"{keep_existing}")
     except BaseException:
         staged.discard()
         raise

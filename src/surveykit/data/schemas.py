@@ -14,6 +14,7 @@ from typing import Any
 import jsonschema
 
 from surveykit._core.errors import ConfigError
+from surveykit._core.messages import did_you_mean
 
 __all__ = ["load_schema", "schema_path", "validate"]
 
@@ -66,7 +67,12 @@ def _explain(error: jsonschema.ValidationError) -> str:
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         hint = f"; allowed keys here: {', '.join(allowed)}" if allowed else ""
-        return f"{error.message}{hint}"
+        unexpected = [str(key) for key in error.instance if key not in allowed] \
+            if isinstance(error.instance, dict) else []
+        guesses = "".join(did_you_mean(key, allowed).replace(" (did you mean",
+                                                             f" ({key!r}: did you mean")
+                          for key in unexpected[:5])
+        return f"{error.message}{guesses}{hint}"
     if error.validator == "enum":
         allowed = ", ".join(repr(v) for v in error.validator_value)
         return f"{error.instance!r} is not allowed; use one of {allowed}"

@@ -27,8 +27,8 @@ import yaml
 
 from surveykit.data.io import Codebook, Variable
 
-__all__ = ["ConceptGuess", "age_bands", "file_language", "guess_concepts", "keywords",
-           "skeleton_yaml"]
+__all__ = ["ConceptGuess", "add_to_sheet", "age_bands", "file_language", "guess_concepts",
+           "keywords", "sheet_with_survey", "skeleton_yaml"]
 
 KEYWORDS_FILE = Path(__file__).with_name("init_keywords.yaml")
 SCALES = ("leisure_satisfaction", "infrastructure_satisfaction")
@@ -300,12 +300,17 @@ def skeleton_yaml(codebook: Codebook, survey_id: str, source_path: str,
     return "\n".join(out) + "\n"
 
 
-def add_to_sheet(sheet: Path, survey_id: str, config_path: str) -> None:
-    """Append ``survey_id`` to ``config/surveys.tsv`` (creating it with a header)."""
-    if not sheet.exists():
-        sheet.parent.mkdir(parents=True, exist_ok=True)
-        sheet.write_text("survey_id\tconfig\n", encoding="utf-8")
-    text = sheet.read_text(encoding="utf-8")
+def sheet_with_survey(sheet: Path, survey_id: str, config_path: str) -> str:
+    """The text of ``config/surveys.tsv`` with a row for ``survey_id`` (added unless it is
+    listed already; a new sheet gets its header)."""
+    text = sheet.read_text(encoding="utf-8") if sheet.exists() else "survey_id\tconfig\n"
     if not text.endswith("\n"):
         text += "\n"
-    sheet.write_text(text + f"{survey_id}\t{config_path}\n", encoding="utf-8")
+    ids = [line.split("\t", 1)[0] for line in text.splitlines()[1:]]
+    return text if survey_id in ids else text + f"{survey_id}\t{config_path}\n"
+
+
+def add_to_sheet(sheet: Path, survey_id: str, config_path: str) -> None:
+    """Append ``survey_id`` to ``config/surveys.tsv`` (creating it with a header)."""
+    sheet.parent.mkdir(parents=True, exist_ok=True)
+    sheet.write_text(sheet_with_survey(sheet, survey_id, config_path), encoding="utf-8")

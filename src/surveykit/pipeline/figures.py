@@ -23,6 +23,7 @@ from surveykit.publish import figures
 from surveykit.publish.figure_style import caption_text, figure_context, save_figure
 from surveykit.publish.formats import format_count, format_number
 from surveykit.publish.labels import Labels
+from surveykit.publish.safe_text import restore_frame
 from surveykit.publish.tables import read_published_csv as _read_csv
 
 __all__ = ["run_figures"]
@@ -173,7 +174,7 @@ def run_figures(config_path: str | Path, concepts_path: str | Path, shares_dir: 
     else:
         notices.append(f"no table of {ordinal!r}: the intent-scale figure is skipped")
     if margins_path is not None and Path(margins_path).is_file():
-        margins = pd.read_csv(margins_path)
+        margins = restore_frame(pd.read_csv(margins_path))
         if len(margins):
             plans.append(("weighting_margins", lambda plt: figures.weighting_margins(
                 plt, margins, labels, language, titles["weighting_margins"],

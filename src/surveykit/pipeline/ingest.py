@@ -11,6 +11,7 @@ from surveykit.data.ingestion import ingest, report_table
 from surveykit.data.io import Codebook
 from surveykit.data.outputs import output_set
 from surveykit.pipeline.step_files import read_frame_and_json
+from surveykit.publish.safe_text import write_inert_csv
 
 __all__ = ["read_ingested", "run_ingest"]
 
@@ -26,8 +27,8 @@ def run_ingest(config_path: str | Path, data_out: str | Path, codebook_out: str 
         out.write_json(codebook_out, {"source": ingested.codebook.source,
                                       **ingested.codebook.to_dict()})
         out.write_json(report_json_out, ingested.report)
-        out.write_with(report_csv_out, lambda p: report_table(ingested.report).to_csv(
-            p, index=False, lineterminator="\n"))
+        out.write_with(report_csv_out, lambda p: write_inert_csv(report_table(ingested.report),
+                                                                 p))
 
 
 def read_ingested(data_path: str | Path, codebook_path: str | Path

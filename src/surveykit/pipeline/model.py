@@ -32,6 +32,7 @@ from surveykit.data.outputs import output_set
 from surveykit.pipeline.harmonise import read_harmonised
 from surveykit.pipeline.settings import config_errors, step_settings
 from surveykit.pipeline.weight import read_weighted_design
+from surveykit.publish.safe_text import write_inert_csv
 
 if TYPE_CHECKING:
     from surveykit.design import SurveyDesign
@@ -384,9 +385,6 @@ def run_models(config_path: str | Path, harmonised_path: str | Path,
               file=sys.stderr)
     with output_set() as out:
         out.write_json(models_out, results)
-        out.write_with(odds_ratios_out, lambda p: odds.round(10).to_csv(
-            p, index=False, lineterminator="\n"))
-        out.write_with(effects_out, lambda p: effects.round(10).to_csv(
-            p, index=False, lineterminator="\n"))
-        out.write_with(predictions_out, lambda p: predictions.round(10).to_csv(
-            p, index=False, lineterminator="\n"))
+        out.write_with(odds_ratios_out, lambda p: write_inert_csv(odds.round(10), p))
+        out.write_with(effects_out, lambda p: write_inert_csv(effects.round(10), p))
+        out.write_with(predictions_out, lambda p: write_inert_csv(predictions.round(10), p))

@@ -41,6 +41,7 @@ from surveykit.publish.report_tables import (
     separation_sentence,
 )
 from surveykit.publish.report_text import TEXT
+from surveykit.publish.safe_text import restore_frame
 from surveykit.publish.slides import ResultSlide, write_slides
 from surveykit.publish.tables import read_published_csv as _read_csv
 
@@ -346,8 +347,8 @@ def run_report(config_path: str | Path, concepts_path: str | Path, shares_dir: s
                                       figure("weighting_margins")
                                       + figure("weight_distribution"))
     if margins_path is not None and Path(margins_path).is_file():
-        weighting_chapter.tables.append(margins_table(pd.read_csv(margins_path), labels,
-                                                      language))
+        margins = restore_frame(pd.read_csv(margins_path))
+        weighting_chapter.tables.append(margins_table(margins, labels, language))
     chapters.append(weighting_chapter)
     n = int(diagnostics["n"])
     report_spec = spec.get("report") or {}

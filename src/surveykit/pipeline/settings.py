@@ -45,7 +45,7 @@ def step_settings(config: SurveyConfig, workflow: dict[str, Any] | str | Path | 
     """
     if not isinstance(workflow, dict):
         path = Path(workflow) if workflow is not None else config.root / DEFAULT_WORKFLOW_CONFIG
-        workflow = load_workflow_config(path)
+        workflow = load_workflow_config(path, root=config.root)
     models = config.spec.get("models") or {}
     report = config.spec.get("report") or {}
     seed = models.get("seed", workflow.get("seed"))

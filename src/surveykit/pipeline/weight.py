@@ -29,6 +29,7 @@ from surveykit.data.outputs import output_set
 from surveykit.design import SurveyDesign
 from surveykit.pipeline.harmonise import read_harmonised
 from surveykit.pipeline.settings import config_errors, weighting_method
+from surveykit.publish.safe_text import write_inert_csv
 from surveykit.weighting import (
     diagnostics,
     impute_margin_variables,
@@ -164,8 +165,8 @@ def run_weight(config_path: str | Path, harmonised_path: str | Path,
         out.write_with(adjustments_out, lambda p: write_adjustments(result.design, p))
         out.write_json(diagnostics_out, {"survey": config.id, **result.diagnostics})
         if margins_out is not None and weighting_method(config) != "none":
-            out.write_with(margins_out, lambda p: result.margins_table.round(10).to_csv(
-                p, index=False, lineterminator="\n"))
+            out.write_with(margins_out, lambda p: write_inert_csv(
+                result.margins_table.round(10), p))
 
 
 def read_weighted_design(data: pd.DataFrame, concepts: Mapping[str, Any],

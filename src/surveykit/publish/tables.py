@@ -20,7 +20,7 @@ import pandas as pd
 from surveykit.estimation.share_tables import MARK_HIGHER, MARK_LOWER, ShareTable
 from surveykit.publish.disclosure import SYMBOLS, disclosure_flags
 from surveykit.publish.labels import Labels
-from surveykit.publish.safe_text import neutralise_frame
+from surveykit.publish.safe_text import neutralise_frame, restore_frame
 
 __all__ = [
     "COLUMNS",
@@ -162,7 +162,7 @@ def read_published_csv(path: str | Path) -> pd.DataFrame | None:
     path = Path(path)
     if not path.is_file():
         return None
-    frame = pd.read_csv(path, keep_default_na=False, dtype=str)
+    frame = restore_frame(pd.read_csv(path, keep_default_na=False, dtype=str))
     for column in frame.columns:
         if column in _TEXT_COLUMNS:
             continue

@@ -112,6 +112,7 @@ def write_example(
     stem: str = "example_survey",
     formats: Sequence[str] = ("sav", "csv"),
     example: str = "wippertal",
+    overwrite: bool = True,
 ) -> list[Path]:
     """Write an example survey's files; returns the paths written (all or none).
 
@@ -128,6 +129,9 @@ def write_example(
         ``sav``, ``zsav`` and/or ``csv`` (CSV always comes with its YAML codebook).
     example : str
         Key of :data:`EXAMPLES`: which region's file label and documentation to write.
+    overwrite : bool
+        ``False`` (``surveykit synth`` without ``--force``) refuses to replace any file that
+        exists, so raw data and margins are never overwritten by accident.
     """
     region = EXAMPLES[example]
     codebook = synth_codebook(survey, source=str(data_dir / f"{stem}.sav"),
@@ -135,7 +139,9 @@ def write_example(
     written: list[Path] = []
     prefix = stem.removesuffix("_survey")
     margins = {name: str(margins_dir / f"{prefix}_{name}.csv") for name in survey.margins}
-    with output_set() as out:
+    refuse = None if overwrite else ("pass --force to regenerate them, or write elsewhere "
+                                      "with --out and --margins")
+    with output_set(keep_existing=refuse) as out:
         for kind in formats:
             if kind in ("sav", "zsav"):
                 target = data_dir / f"{stem}.{kind}"

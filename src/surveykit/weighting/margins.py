@@ -409,6 +409,11 @@ def _check_levels(margin: CodedMargin, table: CellTable, purpose: str,
 # ---------------------------------------------------------------------- files
 
 
+#: Largest population count a margins file may give (a thousand times the world's
+#: population): 1e308 is a typo, and its sums would overflow.
+MAX_POPULATION = 1e13
+
+
 def read_margins(path_or_paths: str | Path | Iterable[str | Path],
                  data: pd.DataFrame | None = None, rtol: float = 1e-8) -> Margins:
     """Read population margins from CSV files into rake format.
@@ -500,6 +505,10 @@ def _read_file(path: Path) -> tuple[MarginKey, dict]:
         if not math.isfinite(count) or count < 0:
             raise ConfigError(f"margins file {path}, line {row}: population {count_text!r} "
                               "is not a non-negative number")
+        if count > MAX_POPULATION:
+            raise ConfigError(f"margins file {path}, line {row}: population {count_text!r} "
+                              f"is more than {MAX_POPULATION:.0e}, more people than live on "
+                              "Earth a thousand times over; give the population count")
         level = (values[concepts[0]] if len(concepts) == 1
                  else tuple(values[c] for c in concepts))
         if level in table:

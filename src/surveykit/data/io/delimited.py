@@ -297,6 +297,11 @@ def _check_field_counts(text: str, delimiter: str, expected: int, path: Path) ->
                     f"{path}: line {reader.line_num} has {len(row)} field(s) but the header "
                     f"has {expected}; the file is probably truncated or a row was broken "
                     "across lines: export it again, or complete that row")
+    except csv.Error as error:  # e.g. a lone carriage return in an unquoted field
+        raise DataError(
+            f"{path}: line {reader.line_num} is not well-formed CSV ({error}); a stray line "
+            "break or an unclosed quote breaks the row: export the file again, or quote "
+            "that field") from None
     finally:
         csv.field_size_limit(limit)
 

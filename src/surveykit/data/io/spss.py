@@ -94,6 +94,23 @@ def read_spss_metadata(path: str | Path, encoding: str | None = None) -> Codeboo
     return _read(Path(path), encoding, metadata_only=True)[1]
 
 
+def _likely_cause(path: Path, suffix: str) -> str:
+    """Why pyreadstat could not read ``path``, from its first bytes, and the fix."""
+    with path.open("rb") as handle:
+        start = handle.read(512)
+    system_file = start[:4] in (b"$FL2", b"$FL3")
+    if suffix == "por" and system_file:
+        return ("it is an SPSS system file, not a portable file: rename it to .sav (and "
+                "source.path with it)")
+    if suffix != "por" and not system_file:
+        kind = "a portable file (.por)" if b"SPSS PORT FILE" in start else "not an SPSS file"
+        fix = ("rename it to .por (and source.path with it)" if "portable" in kind else
+               "export it again from SPSS (File > Save As > .sav)")
+        return f"it does not start like a .sav file; it is {kind}: {fix}"
+    return ("it is probably truncated or corrupt: export it again from SPSS or restore it "
+            "from the original source")
+
+
 def _read(path: Path, encoding: str | None, metadata_only: bool
           ) -> tuple[pd.DataFrame, Codebook]:
     suffix = path.suffix.lower().lstrip(".")
@@ -104,6 +121,9 @@ def _read(path: Path, encoding: str | None, metadata_only: bool
         )
     if not path.is_file():
         raise DataError(f"{path}: file not found; check source.path in the survey config")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path}: the file is empty (0 bytes), so the export or the copy did "
+                        "not complete; export it again from SPSS or copy it again")
     try:
         if suffix == "por":
             # Portable files carry no encoding and pyreadstat cannot keep their user-missing
@@ -115,10 +135,8 @@ def _read(path: Path, encoding: str | None, metadata_only: bool
     except pyreadstat.ReadstatError as error:
         if "encoding" in str(error).lower():
             raise DataError(_undecodable(path, encoding)) from None
-        raise DataError(
-            f"{path}: cannot read this SPSS file ({error}); it is probably truncated or "
-            "corrupt: export it again from SPSS or restore it from the original source"
-        ) from None
+        raise DataError(f"{path}: cannot read this SPSS file ({error}); "
+                        f"{_likely_cause(path, suffix)}") from None
     except UnicodeDecodeError as error:
         raise DataError(
             f"{path}: text in the file is not valid {encoding or 'in its declared encoding'} "
