@@ -2,9 +2,13 @@
 (a thin wrapper around surveykit.pipeline.model_parts)."""
 
 from surveykit.cli import exit_on_error
+from surveykit.pipeline.layout import stale_remover
 from surveykit.pipeline.model_parts import run_imputation_chunk
 
-with exit_on_error("surveykit model", log=snakemake.log[0]):
+with exit_on_error(
+    "surveykit model", log=snakemake.log[0],
+    cleanup=stale_remover("model_parts", snakemake.output.part),
+):
     run_imputation_chunk(
         snakemake.input.config,
         snakemake.input.harmonised,

@@ -41,8 +41,11 @@ STEPS: dict[str, Step] = {
                     "weighting/diagnostics.json", "weighting/margins.csv"), ("harmonise",)),
     "estimate": Step(("tables/shares", "tables.xlsx", "estimate/estimate.json"),
                      ("harmonise", "weight")),
+    # The model step's parts (rules model_imputations, model_robustness; only written when
+    # the workflow config fans the model step out, as profiles/slurm does).
+    "model_parts": Step(("models/parts",), ("harmonise", "weight")),
     "model": Step(("models/models.json", "tables/odds_ratios.csv", "tables/ame.csv",
-                   "tables/predictions.csv"), ("harmonise", "weight")),
+                   "tables/predictions.csv"), ("harmonise", "weight", "model_parts")),
     "figures": Step(("figures",), ("harmonise", "estimate", "weight", "model")),
     "strategies": Step(("strategies.json",), ("estimate", "model")),
     "report": Step(("report.html", "slides.pptx"),
@@ -101,6 +104,9 @@ def survey_folder(step: str, output: str | Path) -> Path:
     for relative in STEPS[step].outputs:
         if written == relative or written.endswith("/" + relative):
             return Path(written[: len(written) - len(relative)] or ".")
+        inside = written.find("/" + relative + "/")  # a file in an output folder
+        if inside >= 0:
+            return Path(written[: inside + 1])
     raise ValueError(f"{output} is not an output of the {step} step (pipeline.layout.STEPS)")
 
 
