@@ -21,6 +21,8 @@ rule model:
         predictions=f"{RESULTS}/{{survey}}/tables/predictions.csv",
     log:
         f"{RESULTS}/{{survey}}/logs/model.log",
+    benchmark:
+        "benchmarks/{survey}/model.tsv"
     conda:
         "../../environment.yml"
     params:
