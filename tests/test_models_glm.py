@@ -268,3 +268,35 @@ def test_large_model_matrices_with_c_of_integer_codes_equal_formulaics(formula: 
         expected = formulaic.model_matrix(formula.split("~")[1],
                                           pd.concat([frame, profiles])).to_numpy()[-2:]
         np.testing.assert_array_equal(built.matrix(profiles), expected)
+
+
+def test_cell_products_equal_dense_products_in_the_logit(monkeypatch) -> None:
+    """On large data the IRLS forms X'WX, X'Wz and Xβ on the cells of the 0/1 columns
+    (intercept, dummies, 0/1 predictors); coefficients, SEs and iterations must be those of
+    the dense products, and the cell form must really be taken."""
+    from surveykit.models import glm
+    from surveykit.models.cell_matrix import cell_matrix
+
+    rng = np.random.default_rng(17)
+    n = 40_000
+    frame = pd.DataFrame({
+        "age": pd.Categorical(rng.choice(["18-29", "30-44", "45-59", "60+"], n)),
+        "edu": rng.integers(0, 3, n), "commuter": rng.integers(0, 2, n),
+        "income": rng.lognormal(0.8, 0.4, n), "years": rng.integers(0, 60, n).astype(float),
+        "stratum": rng.integers(0, 8, n), "w": rng.uniform(1, 4, n),
+    })
+    frame["psu"] = frame["stratum"] * 40 + rng.integers(0, 40, n)
+    eta = -0.5 + 0.4 * frame["commuter"] + 0.3 * frame["income"] - 0.01 * frame["years"] \
+        + frame["age"].cat.codes * -0.3 + frame["edu"] * 0.2
+    frame["y"] = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int)
+    design = sk.SurveyDesign(frame, weights="w", strata="stratum", ids="psu")
+    formula = "y ~ age + C(edu) + commuter + income + years"
+    probe = cell_matrix(design.logit(formula).frame.X)
+    assert probe is not None and probe.n_cells <= 4 * 3 * 2
+    np.testing.assert_array_equal(probe.binary, [0, 1, 2, 3, 4, 5, 6])
+    fast = design.logit(formula)
+    monkeypatch.setattr(glm, "cell_matrix", lambda X: None)
+    dense = design.logit(formula)
+    np.testing.assert_allclose(fast.params, dense.params, rtol=1e-11)
+    np.testing.assert_allclose(fast.bse, dense.bse, rtol=1e-11)
+    assert fast.iterations == dense.iterations
