@@ -58,18 +58,41 @@ class CellMatrix:
             eta += self.values @ beta[self.other]
         return eta
 
+    def products(self, beta: np.ndarray) -> np.ndarray:
+        """``X B`` for a p × m matrix ``B``."""
+        eta = (self.table @ beta[self.binary])[self.cells]
+        if len(self.other):
+            eta += self.values @ beta[self.other]
+        return eta
+
+    def transpose_product(self, residuals: np.ndarray) -> np.ndarray:
+        """``X' R`` for an n × m matrix ``R``."""
+        out = np.empty((len(self.binary) + len(self.other), residuals.shape[1]))
+        for column in range(residuals.shape[1]):
+            out[self.binary, column] = self.table.T @ np.bincount(
+                self.cells, weights=residuals[:, column], minlength=self.n_cells)
+        if len(self.other):
+            out[self.other] = self.values.T @ residuals
+        return out
+
+    def gram(self, weights: np.ndarray) -> np.ndarray:
+        """``X' diag(weights) X``."""
+        return self.cross(weights, np.zeros(0))[0]
+
     def cross(self, working: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``X' W X`` and ``X' W z`` for the working weights ``W`` and response ``z``."""
         p = len(self.binary) + len(self.other)
         size = self.n_cells
-        weighted_z = working * z
+        with_rhs = len(z) > 0  # gram() asks for X'WX alone
+        weighted_z = working * z if with_rhs else z
         cell_weight = np.bincount(self.cells, weights=working, minlength=size)
         cross = np.empty((p, p))
         rhs = np.empty(p)
         table = self.table
         b = self.binary
         cross[np.ix_(b, b)] = table.T @ (table * cell_weight[:, None])
-        rhs[b] = table.T @ np.bincount(self.cells, weights=weighted_z, minlength=size)
+        if with_rhs:
+            rhs[b] = table.T @ np.bincount(self.cells, weights=weighted_z, minlength=size)
         for position, column in enumerate(self.other):
             weighted = working * self.values[:, position]
             cell_sums = table.T @ np.bincount(self.cells, weights=weighted, minlength=size)
@@ -78,7 +101,8 @@ class CellMatrix:
             for later, second in enumerate(self.other[position:], start=position):
                 cross[column, second] = cross[second, column] = \
                     weighted @ self.values[:, later]
-            rhs[column] = weighted @ z
+            if with_rhs:
+                rhs[column] = weighted @ z
         return cross, rhs
 
 

@@ -24,6 +24,7 @@ import pandas as pd
 from surveykit._core.errors import ArgumentError, DataError
 from surveykit._core.messages import did_you_mean
 from surveykit.models.base import ModelResult
+from surveykit.models.cell_matrix import CellMatrix, cell_matrix
 from surveykit.models.frame import formula_variables
 from surveykit.models.pooling import PooledResult, pool
 
@@ -140,13 +141,17 @@ def _draw_pmm(X_obs: np.ndarray, y_obs: np.ndarray, X_mis: np.ndarray, donors: i
     return y_obs[order[window[rows, pick]]]
 
 
-def _logit_information(X: np.ndarray, probs: np.ndarray, penalty: np.ndarray) -> np.ndarray:
+def _logit_information(X: np.ndarray, probs: np.ndarray, penalty: np.ndarray,
+                       cells: CellMatrix | None = None) -> np.ndarray:
     """Penalised information matrix of a baseline-category logit (K − 1 blocks of p)."""
     p, classes = X.shape[1], probs.shape[1]
     information = np.zeros((p * classes, p * classes))
     for a in range(classes):
         for b in range(a, classes):
-            if a == b:  # X' W X with W ≥ 0 as a Gram matrix: the fast symmetric product
+            if cells is not None:
+                block = cells.gram(probs[:, a] * (1 - probs[:, a]) if a == b
+                                   else -probs[:, a] * probs[:, b])
+            elif a == b:  # X' W X with W ≥ 0 as a Gram matrix: the fast symmetric product
                 root = X * np.sqrt(probs[:, a] * (1 - probs[:, a]))[:, None]
                 block = root.T @ root
             else:
@@ -167,14 +172,19 @@ def _softmax(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _fit_logit(X: np.ndarray, codes: np.ndarray, classes: int, start: np.ndarray | None
                ) -> tuple[np.ndarray, np.ndarray]:
     """Penalised ML of a baseline-category logit (Newton–Raphson with step halving):
-    p × (K − 1) coefficients and the information matrix."""
+    p × (K − 1) coefficients and the information matrix. On large data the products run
+    on the cells of the 0/1 columns (`surveykit.models.cell_matrix`)."""
     p = X.shape[1]
+    cells = cell_matrix(X)
+
+    def product(beta: np.ndarray) -> np.ndarray:
+        return X @ beta if cells is None else cells.products(beta)
     outcome = (codes[:, None] == np.arange(1, classes)[None, :]).astype(float)
     penalty = np.full(p, PRIOR_PRECISION)
     penalty[0] = 0.0  # the intercept is free
 
     def objective(beta: np.ndarray) -> tuple[float, np.ndarray]:
-        eta = X @ beta
+        eta = product(beta)
         probs, log_norm = _softmax(eta)
         return float(np.sum(outcome * eta) - log_norm.sum()
                      - 0.5 * np.sum(penalty[:, None] * beta**2)), probs
@@ -182,8 +192,10 @@ def _fit_logit(X: np.ndarray, codes: np.ndarray, classes: int, start: np.ndarray
     beta = np.zeros((p, classes - 1)) if start is None else start.copy()
     current, probs = objective(beta)
     for _ in range(50):
-        gradient = X.T @ (outcome - probs) - penalty[:, None] * beta
-        information = _logit_information(X, probs, penalty)
+        residuals = outcome - probs
+        gradient = (X.T @ residuals if cells is None else cells.transpose_product(residuals)) \
+            - penalty[:, None] * beta
+        information = _logit_information(X, probs, penalty, cells)
         step = np.linalg.solve(information, gradient.ravel(order="F"))
         step = step.reshape((p, classes - 1), order="F")
         scale = 1.0
