@@ -235,6 +235,19 @@ def _draw_logit(X_obs: np.ndarray, codes_obs: np.ndarray, X_mis: np.ndarray,
     return observed[chosen].astype(float), beta
 
 
+def _rows(parts: list[np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """``[1, parts…]`` of the selected rows: the predictors of an imputation model, built
+    in one array without first stacking every respondent's columns."""
+    selected = int(rows.sum())
+    matrix = np.empty((selected, 1 + sum(part.shape[1] for part in parts)))
+    matrix[:, 0] = 1.0
+    position = 1
+    for part in parts:
+        matrix[:, position:position + part.shape[1]] = part[rows]
+        position += part.shape[1]
+    return matrix
+
+
 def _chain(variables: list[_Variable], extra: np.ndarray, visit: list[int], iterations: int,
            donors: int, rng: np.random.Generator) -> list[np.ndarray]:
     """One MICE chain: start from random observed values, then cycle the models."""
@@ -245,18 +258,19 @@ def _chain(variables: list[_Variable], extra: np.ndarray, visit: list[int], iter
         current[j][variable.missing] = rng.choice(observed, size=int(variable.missing.sum()))
     blocks = [_block(variable, values) for variable, values in zip(variables, current,
                                                                     strict=True)]
-    intercept = np.ones((len(extra), 1))
     starts: dict[int, np.ndarray | None] = {}
     for _ in range(iterations):
         for j in visit:
             variable = variables[j]
-            X = np.hstack([intercept, extra, *(b for i, b in enumerate(blocks) if i != j)])
-            X_obs, X_mis = X[~variable.missing], X[variable.missing]
+            parts = [extra, *(b for i, b in enumerate(blocks) if i != j)]
+            X_obs = _rows(parts, ~variable.missing)
+            X_mis = _rows(parts, variable.missing)
             # Columns constant among the observed say nothing about the missing (mice's
             # remove.lindep): their coefficients would be drawn from the prior alone.
             keep = np.ptp(X_obs, axis=0) > 0
             keep[0] = True
-            X_obs, X_mis = X_obs[:, keep], X_mis[:, keep]
+            if not keep.all():
+                X_obs, X_mis = X_obs[:, keep], X_mis[:, keep]
             y_obs = variable.values[~variable.missing]
             if variable.kind == "numeric":
                 draws = _draw_pmm(X_obs, y_obs, X_mis, donors, rng)
