@@ -445,7 +445,9 @@ def fit_imputed(design: SurveyDesign, formula: str, model: str = "logit", m: int
     elif design.structure.has_strata and 1 < len(np.unique(strata)) <= 50:
         work = work.assign(**{_STRATUM_COLUMN: pd.Categorical(strata)})
         extra.append(_STRATUM_COLUMN)
-    completed = impute(work, chain, m=m, seed=seed, iterations=iterations,
+    # only the columns the chains use: m copies of every column cost gigabytes at 1M rows
+    completed = impute(work[list(dict.fromkeys(chain + extra))], chain, m=m, seed=seed,
+                       iterations=iterations,
                        predictors=extra, donors=donors)
     complete_case = _fit(design, formula, model, model_options)
     fits = []
