@@ -33,4 +33,4 @@ lint: $(STAMP)
 	$(BIN)/snakemake --lint --quiet
 
 clean-results:
-	rm -rf results .snakemake
+	rm -rf results benchmarks .snakemake

@@ -228,3 +228,75 @@ def test_predictive_margins_average_the_predictions_and_match_the_ame(sample) ->
     np.testing.assert_allclose(margins["estimate"].iloc[1], by_hand, rtol=1e-12)
     assert (margins["ci_low"] < margins["estimate"]).all()
     assert (margins["estimate"] < margins["ci_high"]).all()
+
+
+@pytest.mark.parametrize("formula", [
+    "y ~ age + C(edu) + C(sex) + C(group)",
+    "y ~ C(edu) + edu:age",        # edu also outside C(): formulaic builds it
+    "y ~ C(flag) + C(edu, contr.treatment(2))",
+])
+def test_large_model_matrices_with_c_of_integer_codes_equal_formulaics(formula: str) -> None:
+    """``C(x)`` of an integer-coded column gets the direct build too: its levels are the
+    sorted values of all rows, so a level that the first rows lack (here edu = 3, only at
+    the end) must still get its column, exactly as formulaic gives it on all rows."""
+    import formulaic
+
+    from surveykit.models.frame import _model_matrix, model_frame
+
+    rng = np.random.default_rng(8)
+    n = 30_000
+    edu = rng.integers(0, 3, n)
+    edu[-500:] = 3
+    frame = pd.DataFrame({
+        "y": rng.integers(0, 2, n), "age": rng.uniform(18, 80, n), "edu": edu,
+        "sex": rng.integers(1, 3, n),
+        "group": pd.Categorical(rng.choice(["low", "mid", "high"], n),
+                                categories=["low", "mid", "high"]),
+        "flag": pd.array(rng.integers(0, 2, n), dtype="Int8"),
+    })
+    built = model_frame(frame, formula, "binary")
+    reference = formulaic.model_matrix(formula.split("~")[1], frame, output="numpy")
+    np.testing.assert_array_equal(built.X, np.asarray(reference, dtype=float))
+    assert len(built.names) == len(reference.model_spec.column_names)
+    direct = _model_matrix(formulaic.Formula(formula).rhs, frame.drop(columns="y"))[1]
+    assert (direct is not None) == formula.startswith("y ~ age")
+    if formula.startswith("y ~ age"):
+        assert built.names[2:6] == ["edu1", "edu2", "edu3", "sex2"]
+        profiles = pd.DataFrame({"age": [30.0, 60.0], "edu": [3, 0], "sex": [2, 1],
+                                 "group": pd.Categorical(["high", "low"],
+                                                         categories=["low", "mid", "high"])})
+        expected = formulaic.model_matrix(formula.split("~")[1],
+                                          pd.concat([frame, profiles])).to_numpy()[-2:]
+        np.testing.assert_array_equal(built.matrix(profiles), expected)
+
+
+def test_cell_products_equal_dense_products_in_the_logit(monkeypatch) -> None:
+    """On large data the IRLS forms X'WX, X'Wz and Xβ on the cells of the 0/1 columns
+    (intercept, dummies, 0/1 predictors); coefficients, SEs and iterations must be those of
+    the dense products, and the cell form must really be taken."""
+    from surveykit.models import glm
+    from surveykit.models.cell_matrix import cell_matrix
+
+    rng = np.random.default_rng(17)
+    n = 40_000
+    frame = pd.DataFrame({
+        "age": pd.Categorical(rng.choice(["18-29", "30-44", "45-59", "60+"], n)),
+        "edu": rng.integers(0, 3, n), "commuter": rng.integers(0, 2, n),
+        "income": rng.lognormal(0.8, 0.4, n), "years": rng.integers(0, 60, n).astype(float),
+        "stratum": rng.integers(0, 8, n), "w": rng.uniform(1, 4, n),
+    })
+    frame["psu"] = frame["stratum"] * 40 + rng.integers(0, 40, n)
+    eta = -0.5 + 0.4 * frame["commuter"] + 0.3 * frame["income"] - 0.01 * frame["years"] \
+        + frame["age"].cat.codes * -0.3 + frame["edu"] * 0.2
+    frame["y"] = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int)
+    design = sk.SurveyDesign(frame, weights="w", strata="stratum", ids="psu")
+    formula = "y ~ age + C(edu) + commuter + income + years"
+    probe = cell_matrix(design.logit(formula).frame.X)
+    assert probe is not None and probe.n_cells <= 4 * 3 * 2
+    np.testing.assert_array_equal(probe.binary, [0, 1, 2, 3, 4, 5, 6])
+    fast = design.logit(formula)
+    monkeypatch.setattr(glm, "cell_matrix", lambda X: None)
+    dense = design.logit(formula)
+    np.testing.assert_allclose(fast.params, dense.params, rtol=1e-11)
+    np.testing.assert_allclose(fast.bse, dense.bse, rtol=1e-11)
+    assert fast.iterations == dense.iterations

@@ -15,6 +15,8 @@ rule compare:
         ),
     log:
         f"{RESULTS}/logs/compare.log",
+    benchmark:
+        "benchmarks/compare.tsv"
     conda:
         "../../environment.yml"
     threads: 2

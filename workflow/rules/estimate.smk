@@ -21,6 +21,8 @@ rule estimate:
         summary=f"{RESULTS}/{{survey}}/estimate/estimate.json",
     log:
         f"{RESULTS}/{{survey}}/logs/estimate.log",
+    benchmark:
+        "benchmarks/{survey}/estimate.tsv"
     conda:
         "../../environment.yml"
     threads: 1

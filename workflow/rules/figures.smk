@@ -19,6 +19,8 @@ rule figures:
         ),
     log:
         f"{RESULTS}/{{survey}}/logs/figures.log",
+    benchmark:
+        "benchmarks/{survey}/figures.tsv"
     conda:
         "../../environment.yml"
     threads: 1

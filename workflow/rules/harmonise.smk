@@ -14,6 +14,8 @@ rule harmonise:
         ),
     log:
         f"{RESULTS}/{{survey}}/logs/harmonise.log",
+    benchmark:
+        "benchmarks/{survey}/harmonise.tsv"
     conda:
         "../../environment.yml"
     threads: 1

@@ -14,6 +14,8 @@ rule ingest:
         ),
     log:
         f"{RESULTS}/{{survey}}/logs/ingest.log",
+    benchmark:
+        "benchmarks/{survey}/ingest.tsv"
     conda:
         "../../environment.yml"
     threads: 1

@@ -16,6 +16,8 @@ rule model_imputations:
         part=f"{RESULTS}/{{survey}}/models/parts/imputations_{{chunk}}_of_{{chunks}}.json",
     log:
         f"{RESULTS}/{{survey}}/logs/model_imputations_{{chunk}}_of_{{chunks}}.log",
+    benchmark:
+        "benchmarks/{survey}/model_imputations_{chunk}_of_{chunks}.tsv"
     wildcard_constraints:
         chunk=r"\d+",
         chunks=r"\d+",
@@ -44,6 +46,8 @@ rule model_robustness:
         part=f"{RESULTS}/{{survey}}/models/parts/robustness_{{fold}}_of_{ROBUSTNESS_FOLDS}.json",
     log:
         f"{RESULTS}/{{survey}}/logs/model_robustness_{{fold}}.log",
+    benchmark:
+        "benchmarks/{survey}/model_robustness_{fold}.tsv"
     wildcard_constraints:
         fold=r"\d+",
     conda:
@@ -84,6 +88,8 @@ rule model:
         predictions=f"{RESULTS}/{{survey}}/tables/predictions.csv",
     log:
         f"{RESULTS}/{{survey}}/logs/model.log",
+    benchmark:
+        "benchmarks/{survey}/model.tsv"
     conda:
         "../../environment.yml"
     threads: 1

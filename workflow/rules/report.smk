@@ -27,6 +27,8 @@ rule report:
         ),
     log:
         f"{RESULTS}/{{survey}}/logs/report.log",
+    benchmark:
+        "benchmarks/{survey}/report.tsv"
     conda:
         "../../environment.yml"
     threads: 1

@@ -13,6 +13,8 @@ rule strategies:
         ),
     log:
         f"{RESULTS}/{{survey}}/logs/strategies.log",
+    benchmark:
+        "benchmarks/{survey}/strategies.tsv"
     conda:
         "../../environment.yml"
     threads: 1

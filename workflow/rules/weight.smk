@@ -16,6 +16,8 @@ rule weight:
         ),
     log:
         f"{RESULTS}/{{survey}}/logs/weight.log",
+    benchmark:
+        "benchmarks/{survey}/weight.tsv"
     wildcard_constraints:
         survey=survey_pattern(adjusted=True),
     conda:

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from surveykit._core.errors import DataError
+from surveykit.design.sparse_variance import sparse_stage_covariance
 from surveykit.design.structure import Structure
 
 __all__ = [
@@ -40,7 +41,10 @@ class VarianceAdjustment(Protocol):
     """A weight adjustment (post-stratification, raking, calibration) as the variance sees it.
 
     ``residualise`` turns influence values into the residuals that the adjustment leaves,
-    as R's ``svyrecvar`` does with a design's ``postStrata``.
+    as R's ``svyrecvar`` does with a design's ``postStrata``. An adjustment that works on
+    cells (raking, post-stratification) also has a ``correction``
+    (`surveykit.design.sparse_variance.IndicatorCorrection`): the same residuals in a form
+    that keeps sparse influence values sparse.
     """
 
     def residualise(self, influence: np.ndarray) -> np.ndarray: ...
@@ -167,43 +171,6 @@ def _average_inflation(data: _StageData, lonely: np.ndarray, present: np.ndarray
     return inflation
 
 
-def _sparse_stage_covariance(influence: Any, data: _StageData, lonely_psu: str
-                             ) -> np.ndarray:
-    """One stage's covariance for sparse influence values (each respondent in few columns,
-    as cell totals): ``Σ_c s_h (t_c − m_h)(t_c − m_h)'`` expanded to ``t' S t`` minus the
-    stratum terms, so the sparse matrix is never centred (which would fill it)."""
-    from scipy import sparse
-
-    matrix = sparse.csc_matrix(influence)
-    if data.singletons:
-        totals = matrix
-    else:
-        rows = len(data.cluster_codes)
-        grouping = sparse.csr_matrix((np.ones(rows), (data.cluster_codes, np.arange(rows))),
-                                     shape=(data.n_clusters, rows))
-        totals = sparse.csc_matrix(grouping @ matrix)
-    strata = sparse.csr_matrix((np.ones(data.n_clusters),
-                                (data.cluster_stratum, np.arange(data.n_clusters))),
-                               shape=(data.n_strata, data.n_clusters))
-    sums = np.asarray((strata @ totals).todense())                  # H × k
-    lonely = data.n_sampled == 1
-    centre = sums / data.n_sampled[:, None]
-    if lonely_psu == "adjust":
-        centre[lonely] = 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(lonely, data.finite,
-                         data.finite * data.n_sampled / (data.n_sampled - 1))
-    scale = np.where(data.finite < 1e-7, 0.0, scale)
-    if lonely_psu in ("remove", "certainty"):
-        scale = np.where(lonely, 0.0, scale)
-    per_cluster = sparse.diags(scale[data.cluster_stratum] * data.multiplier)
-    covariance = np.asarray((totals.T @ per_cluster @ totals).todense())
-    cross = (sums * scale[:, None]).T @ centre
-    covariance -= cross + cross.T
-    covariance += (centre * (scale * data.n_sampled)[:, None]).T @ centre
-    return covariance
-
-
 def taylor_covariance(
     influence: np.ndarray,
     structure: Structure,
@@ -238,11 +205,14 @@ def taylor_covariance(
     """
     if hasattr(influence, "tocsc"):  # a scipy.sparse matrix
         single_stage = structure.population is None or structure.n_stages == 1
-        if not adjustments and single_stage and lonely_psu != "average":
+        corrections = [getattr(adjustment, "correction", None) for adjustment in adjustments]
+        if all(c is not None for c in corrections) and single_stage \
+                and lonely_psu != "average":
             data = _stage(structure, 0, np.ones(influence.shape[0]))
             if lonely_psu == "fail":
                 _check_lonely(data, 0)
-            return _sparse_stage_covariance(influence, data, lonely_psu)
+            return sparse_stage_covariance(influence, data, lonely_psu, corrections,
+                                           (*adjustments, structure))
         influence = influence.toarray()
     values = np.asarray(influence, dtype=float)
     if values.ndim == 1:

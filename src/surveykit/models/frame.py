@@ -175,6 +175,25 @@ def _build(rows: pd.DataFrame, recipes: list[tuple]) -> np.ndarray:
     return X
 
 
+def _categorical_for_c(rhs: object, rows: pd.DataFrame) -> pd.DataFrame:
+    """Columns used only as ``C(x)`` that are not categorical, made categorical with the
+    sorted values of all rows as levels — the levels formulaic gives ``C(x)`` — so that a
+    sample's spec knows every level and the matrix can be built directly."""
+    text = str(rhs)
+    outside = re.sub(r"C\((?:[^()]|\([^()]*\))*\)", " ", text)
+    converted = {}
+    for name in rows.columns:
+        column = rows[name]
+        if isinstance(column.dtype, pd.CategoricalDtype) or \
+                not pd.api.types.is_numeric_dtype(column.dtype) or \
+                pd.api.types.is_bool_dtype(column.dtype):
+            continue
+        inside = re.search(rf"C\(\s*{re.escape(str(name))}\s*\)", text)
+        if inside and not re.search(rf"(?<![\w.]){re.escape(str(name))}(?![\w.])", outside):
+            converted[name] = pd.Categorical(column.to_numpy())
+    return rows.assign(**converted) if converted else rows
+
+
 def _model_matrix(rhs: object, rows: pd.DataFrame) -> tuple[object, np.ndarray | None]:
     """formulaic's model matrix (for its spec and column names) and, on large data, the
     same matrix built directly.
@@ -186,6 +205,7 @@ def _model_matrix(rhs: object, rows: pd.DataFrame) -> tuple[object, np.ndarray |
     formulaic's exactly; anything else uses formulaic on all rows.
     """
     if len(rows) >= _DIRECT_MINIMUM:
+        rows = _categorical_for_c(rhs, rows)
         sample = rows.iloc[:2000]
         small = formulaic.model_matrix(rhs, sample, na_action="raise", output="numpy")
         columns = list(small.model_spec.column_names)

@@ -24,6 +24,7 @@ import pandas as pd
 from surveykit._core.errors import ArgumentError, DataError
 from surveykit._core.messages import did_you_mean
 from surveykit.models.base import ModelResult
+from surveykit.models.cell_matrix import CellMatrix, cell_matrix
 from surveykit.models.frame import formula_variables
 from surveykit.models.pooling import PooledResult, pool
 
@@ -141,13 +142,17 @@ def _draw_pmm(X_obs: np.ndarray, y_obs: np.ndarray, X_mis: np.ndarray, donors: i
     return y_obs[order[window[rows, pick]]]
 
 
-def _logit_information(X: np.ndarray, probs: np.ndarray, penalty: np.ndarray) -> np.ndarray:
+def _logit_information(X: np.ndarray, probs: np.ndarray, penalty: np.ndarray,
+                       cells: CellMatrix | None = None) -> np.ndarray:
     """Penalised information matrix of a baseline-category logit (K − 1 blocks of p)."""
     p, classes = X.shape[1], probs.shape[1]
     information = np.zeros((p * classes, p * classes))
     for a in range(classes):
         for b in range(a, classes):
-            if a == b:  # X' W X with W ≥ 0 as a Gram matrix: the fast symmetric product
+            if cells is not None:
+                block = cells.gram(probs[:, a] * (1 - probs[:, a]) if a == b
+                                   else -probs[:, a] * probs[:, b])
+            elif a == b:  # X' W X with W ≥ 0 as a Gram matrix: the fast symmetric product
                 root = X * np.sqrt(probs[:, a] * (1 - probs[:, a]))[:, None]
                 block = root.T @ root
             else:
@@ -168,14 +173,19 @@ def _softmax(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _fit_logit(X: np.ndarray, codes: np.ndarray, classes: int, start: np.ndarray | None
                ) -> tuple[np.ndarray, np.ndarray]:
     """Penalised ML of a baseline-category logit (Newton–Raphson with step halving):
-    p × (K − 1) coefficients and the information matrix."""
+    p × (K − 1) coefficients and the information matrix. On large data the products run
+    on the cells of the 0/1 columns (`surveykit.models.cell_matrix`)."""
     p = X.shape[1]
+    cells = cell_matrix(X)
+
+    def product(beta: np.ndarray) -> np.ndarray:
+        return X @ beta if cells is None else cells.product(beta)
     outcome = (codes[:, None] == np.arange(1, classes)[None, :]).astype(float)
     penalty = np.full(p, PRIOR_PRECISION)
     penalty[0] = 0.0  # the intercept is free
 
     def objective(beta: np.ndarray) -> tuple[float, np.ndarray]:
-        eta = X @ beta
+        eta = product(beta)
         probs, log_norm = _softmax(eta)
         return float(np.sum(outcome * eta) - log_norm.sum()
                      - 0.5 * np.sum(penalty[:, None] * beta**2)), probs
@@ -183,8 +193,10 @@ def _fit_logit(X: np.ndarray, codes: np.ndarray, classes: int, start: np.ndarray
     beta = np.zeros((p, classes - 1)) if start is None else start.copy()
     current, probs = objective(beta)
     for _ in range(50):
-        gradient = X.T @ (outcome - probs) - penalty[:, None] * beta
-        information = _logit_information(X, probs, penalty)
+        residuals = outcome - probs
+        gradient = (X.T @ residuals if cells is None else cells.transpose_product(residuals)) \
+            - penalty[:, None] * beta
+        information = _logit_information(X, probs, penalty, cells)
         step = np.linalg.solve(information, gradient.ravel(order="F"))
         step = step.reshape((p, classes - 1), order="F")
         scale = 1.0
@@ -224,6 +236,19 @@ def _draw_logit(X_obs: np.ndarray, codes_obs: np.ndarray, X_mis: np.ndarray,
     return observed[chosen].astype(float), beta
 
 
+def _rows(parts: list[np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """``[1, parts…]`` of the selected rows: the predictors of an imputation model, built
+    in one array without first stacking every respondent's columns."""
+    selected = int(rows.sum())
+    matrix = np.empty((selected, 1 + sum(part.shape[1] for part in parts)))
+    matrix[:, 0] = 1.0
+    position = 1
+    for part in parts:
+        matrix[:, position:position + part.shape[1]] = part[rows]
+        position += part.shape[1]
+    return matrix
+
+
 def _chain(variables: list[_Variable], extra: np.ndarray, visit: list[int], iterations: int,
            donors: int, rng: np.random.Generator) -> list[np.ndarray]:
     """One MICE chain: start from random observed values, then cycle the models."""
@@ -234,18 +259,19 @@ def _chain(variables: list[_Variable], extra: np.ndarray, visit: list[int], iter
         current[j][variable.missing] = rng.choice(observed, size=int(variable.missing.sum()))
     blocks = [_block(variable, values) for variable, values in zip(variables, current,
                                                                     strict=True)]
-    intercept = np.ones((len(extra), 1))
     starts: dict[int, np.ndarray | None] = {}
     for _ in range(iterations):
         for j in visit:
             variable = variables[j]
-            X = np.hstack([intercept, extra, *(b for i, b in enumerate(blocks) if i != j)])
-            X_obs, X_mis = X[~variable.missing], X[variable.missing]
+            parts = [extra, *(b for i, b in enumerate(blocks) if i != j)]
+            X_obs = _rows(parts, ~variable.missing)
+            X_mis = _rows(parts, variable.missing)
             # Columns constant among the observed say nothing about the missing (mice's
             # remove.lindep): their coefficients would be drawn from the prior alone.
             keep = np.ptp(X_obs, axis=0) > 0
             keep[0] = True
-            X_obs, X_mis = X_obs[:, keep], X_mis[:, keep]
+            if not keep.all():
+                X_obs, X_mis = X_obs[:, keep], X_mis[:, keep]
             y_obs = variable.values[~variable.missing]
             if variable.kind == "numeric":
                 draws = _draw_pmm(X_obs, y_obs, X_mis, donors, rng)
@@ -436,8 +462,10 @@ def fit_imputations(design: SurveyDesign, formula: str, model: str = "logit", m:
     """
     setup = _setup(design, formula, model, variables, predictors)
     data = design._data
-    completed = impute(setup.work, setup.chain, m=m, seed=seed, iterations=iterations,
-                       predictors=setup.extra, donors=donors, only=only)
+    # only the columns the chains use: m copies of every column cost gigabytes at 1M rows
+    columns = list(dict.fromkeys(setup.chain + setup.extra))
+    completed = impute(setup.work[columns], setup.chain, m=m, seed=seed,
+                       iterations=iterations, predictors=setup.extra, donors=donors, only=only)
     fits = []
     for part in completed:
         frame = data.copy()

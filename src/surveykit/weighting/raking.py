@@ -26,12 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from surveykit._core.errors import ArgumentError, ConvergenceError
+from surveykit.design.sparse_variance import IndicatorCorrection
 from surveykit.weighting.margins import CodedMargin, code_margins, totals_of
 from surveykit.weighting.weight_diagnostics import check_totals
 
@@ -94,9 +96,21 @@ class PostStratification:
         new = self.weights * self.factors[strata]
         ratio = _divide(self.weights, new)  # R: 0 where old and new weights are both 0
         sums = _cell_sums(strata, x * ratio[:, None], size)
-        old_totals = np.bincount(strata, weights=self.weights, minlength=size)
-        means = _divide(sums, old_totals[:, None])
-        return x - means[strata] * new[:, None]
+        return x - self.coefficients(sums)[strata] * new[:, None]
+
+    @cached_property
+    def correction(self) -> IndicatorCorrection:
+        """The residuals as the variance engine's sparse route takes them."""
+        strata = self.stratum_of_cell[self.cells]
+        new = self.weights * self.factors[strata]
+        return IndicatorCorrection(strata, len(self.factors), new,
+                                   _divide(self.weights, new), self.coefficients)
+
+    def coefficients(self, sums: np.ndarray) -> np.ndarray:
+        """Post-stratum means of ``x · w_old / w_new`` from their sums."""
+        strata = self.stratum_of_cell[self.cells]
+        old_totals = np.bincount(strata, weights=self.weights, minlength=len(self.factors))
+        return _divide(sums, old_totals[:, None])
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,10 +148,26 @@ class Raking:
     def residualise(self, influence: np.ndarray) -> np.ndarray:
         x = np.asarray(influence, dtype=float)
         w = self.weights
-        counted = (w != 0).astype(float)
         per_weight = _divide(x, w[:, None])
         start = _cell_sums(self.cells, per_weight, self.n_cells)     # Σ x/w per cell
-        counts = np.bincount(self.cells, weights=counted, minlength=self.n_cells)
+        return x - w[:, None] * self.coefficients(start)[self.cells]
+
+    @cached_property
+    def correction(self) -> IndicatorCorrection:
+        """The residuals as the variance engine's sparse route takes them."""
+        return IndicatorCorrection(self.cells, self.n_cells, self.weights,
+                                   _divide(1.0, self.weights), self.coefficients)
+
+    @cached_property
+    def _counts(self) -> np.ndarray:
+        """Respondents with a non-zero weight per cell."""
+        return np.bincount(self.cells, weights=(self.weights != 0).astype(float),
+                           minlength=self.n_cells)
+
+    def coefficients(self, start: np.ndarray) -> np.ndarray:
+        """Per cell: how much ``x / w`` decreases after the backfitting sweeps, from the
+        cell sums of ``x / w`` (the sweeps are linear in them)."""
+        counts = self._counts
         shift = np.zeros_like(start)                                   # x/w decreases by it
         level_counts = [np.bincount(levels, weights=counts) for levels in self.margin_levels]
         for _ in range(RAKING_VARIANCE_SWEEPS):
@@ -148,7 +178,7 @@ class Raking:
                 level_sums = _cell_sums(levels, cell_values, len(n_level))
                 means = _divide(level_sums, n_level[:, None])
                 shift += factor[:, None] * means[levels]
-        return x - w[:, None] * shift[self.cells]
+        return shift
 
 
 # ---------------------------------------------------------------------- raking

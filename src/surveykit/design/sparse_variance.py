@@ -1,0 +1,209 @@
+"""The variance engine's route for sparse influence values (share tables' cell totals).
+
+Each respondent adds to few of a share table's totals, so its influence values are a sparse
+n × k matrix. Centring it within strata, or residualising it for raking, would fill it in:
+at a million respondents and a hundred totals that is most of the estimate step's time and
+memory. This route never fills it:
+
+* ``Σ_c s_h (t_c − m_h)(t_c − m_h)'`` is expanded into ``t' S t`` minus stratum terms;
+* a weight adjustment whose residuals are ``x − B f(L x)`` — with ``B`` and ``L`` one value
+  per respondent in the column of its cell (raking, post-stratification) and ``f`` a linear
+  map on the small table of cell sums — is described by an `IndicatorCorrection`. The
+  residuals of all adjustments in turn are ``x − Σ_a B_a C_a`` with small coefficient
+  tables ``C_a``, and every product the variance needs is a ``np.bincount`` over the
+  non-zero influence values or over the respondents.
+
+The tables that depend only on the design (not on the influence values) are kept for the
+last few designs, since a share-table step asks the same design for many tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["IndicatorCorrection", "sparse_stage_covariance"]
+
+
+@dataclass(frozen=True, eq=False)
+class IndicatorCorrection:
+    """A weight adjustment's residuals as ``x − B · coefficients(L · x)``.
+
+    Attributes
+    ----------
+    codes, size
+        Each respondent's cell (0 … size−1): the one column of ``B`` and ``L`` it is in.
+    basis
+        Per respondent: its value in ``B`` (n × size).
+    reading
+        Per respondent: its value in ``L`` (size × n), which sums influence values to cells.
+    coefficients
+        The linear map from the size × k cell sums ``L x`` to the size × k table ``C``.
+    """
+
+    codes: np.ndarray
+    size: int
+    basis: np.ndarray
+    reading: np.ndarray
+    coefficients: Callable[[np.ndarray], np.ndarray]
+
+
+def _table(first: np.ndarray, n_first: int, second: np.ndarray, n_second: int,
+           weights: np.ndarray) -> np.ndarray:
+    """``Σ weights`` by (first, second) as an n_first × n_second array."""
+    flat = first.astype(np.int64) * n_second + second
+    return np.bincount(flat, weights=weights, minlength=n_first * n_second).reshape(
+        n_first, n_second)
+
+
+@dataclass(frozen=True)
+class _DesignTables:
+    """What the singleton route needs of the design alone, per pair of adjustments."""
+
+    reading_basis: dict[tuple[int, int], np.ndarray]   # L_a B_b
+    basis_basis: dict[tuple[int, int], np.ndarray]     # B_a' D B_b
+    strata_basis: list[np.ndarray]                     # stratum sums of B_a
+
+
+_CACHE: list[tuple[tuple[Any, ...], _DesignTables]] = []
+_CACHE_SIZE = 4
+
+
+def _design_tables(corrections: Sequence[IndicatorCorrection], scale: np.ndarray,
+                   strata: np.ndarray, n_strata: int, key: tuple[Any, ...]) -> _DesignTables:
+    for cached_key, tables in _CACHE:
+        if len(cached_key) == len(key) and all(a is b for a, b in zip(cached_key[:-1],
+                                                                       key[:-1],
+                                                                       strict=True)) \
+                and np.array_equal(cached_key[-1], key[-1]):
+            return tables
+    reading_basis, basis_basis = {}, {}
+    for a, first in enumerate(corrections):
+        for b, second in enumerate(corrections):
+            if b < a:
+                reading_basis[a, b] = _table(first.codes, first.size, second.codes,
+                                             second.size, first.reading * second.basis)
+            if b >= a:
+                basis_basis[a, b] = _table(first.codes, first.size, second.codes,
+                                           second.size, scale * first.basis * second.basis)
+    tables = _DesignTables(reading_basis, basis_basis,
+                           [_table(strata, n_strata, c.codes, c.size, c.basis)
+                            for c in corrections])
+    _CACHE.insert(0, (key, tables))
+    del _CACHE[_CACHE_SIZE:]
+    return tables
+
+
+def _singleton_corrections(matrix: Any, corrections: Sequence[IndicatorCorrection],
+                           scale: np.ndarray, strata: np.ndarray, n_strata: int,
+                           key: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """With one respondent per cluster: the terms the adjustments add to ``t' S t`` and to
+    the stratum sums, ``(C'B'DBC − X'DBC − (X'DBC)', Σ_a (H B_a) C_a)``."""
+    k = matrix.shape[1]
+    rows = matrix.indices
+    columns = np.repeat(np.arange(k), np.diff(matrix.indptr))
+    values = matrix.data
+    tables = _design_tables(corrections, scale, strata, n_strata, key)
+    coefficients: list[np.ndarray] = []
+    mixed = np.zeros((k, k))
+    for a, correction in enumerate(corrections):
+        codes = correction.codes[rows]
+        start = _table(codes, correction.size, columns, k, values * correction.reading[rows])
+        for b, earlier in enumerate(coefficients):
+            start -= tables.reading_basis[a, b] @ earlier
+        coefficient = correction.coefficients(start)
+        coefficients.append(coefficient)
+        cross = _table(columns, k, codes, correction.size,
+                       values * scale[rows] * correction.basis[rows])
+        mixed += cross @ coefficient
+    inner = np.zeros((k, k))
+    for (a, b), table in tables.basis_basis.items():
+        term = coefficients[a].T @ table @ coefficients[b]
+        inner += term if a == b else term + term.T
+    stratum_terms = sum(table @ coefficient for table, coefficient
+                        in zip(tables.strata_basis, coefficients, strict=True))
+    return inner - mixed - mixed.T, stratum_terms
+
+
+def _corrections_as_matrices(matrix: Any, corrections: Sequence[IndicatorCorrection]
+                             ) -> tuple[Any, np.ndarray]:
+    """``basis`` (n × r, sparse) and ``coefficients`` (r × k): the residuals are
+    ``matrix − basis @ coefficients`` (the general route, for clustered designs)."""
+    from scipy import sparse
+
+    n = matrix.shape[0]
+    bases: list[Any] = []
+    blocks: list[np.ndarray] = []
+    for correction in corrections:
+        reading = sparse.csr_matrix((correction.reading, (correction.codes, np.arange(n))),
+                                    shape=(correction.size, n))
+        start = np.asarray((reading @ matrix).todense())
+        if bases:
+            start -= (reading @ sparse.hstack(bases, format="csc")).toarray() \
+                @ np.vstack(blocks)
+        bases.append(sparse.csc_matrix((correction.basis, (np.arange(n), correction.codes)),
+                                       shape=(n, correction.size)))
+        blocks.append(correction.coefficients(start))
+    return sparse.hstack(bases, format="csc"), np.vstack(blocks)
+
+
+def sparse_stage_covariance(influence: Any, data: Any, lonely_psu: str,
+                            corrections: Sequence[IndicatorCorrection] = (),
+                            key: tuple[Any, ...] = ()) -> np.ndarray:
+    """One stage's covariance of sparse influence values, residualised by ``corrections``.
+
+    ``data`` is the variance engine's stage description (`surveykit.design.variance`);
+    ``key`` identifies the design (its adjustments and structure) for the cache of design
+    tables.
+    """
+    from scipy import sparse
+
+    matrix = sparse.csc_matrix(influence)
+    matrix.sum_duplicates()
+    lonely = data.n_sampled == 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(lonely, data.finite,
+                         data.finite * data.n_sampled / (data.n_sampled - 1))
+    scale = np.where(data.finite < 1e-7, 0.0, scale)
+    if lonely_psu in ("remove", "certainty"):
+        scale = np.where(lonely, 0.0, scale)
+    cluster_scale = scale[data.cluster_stratum] * data.multiplier
+    per_cluster = sparse.diags(cluster_scale)
+    strata = sparse.csr_matrix((np.ones(data.n_clusters),
+                                (data.cluster_stratum, np.arange(data.n_clusters))),
+                               shape=(data.n_strata, data.n_clusters))
+    if data.singletons:
+        totals = matrix
+        covariance = np.asarray((totals.T @ per_cluster @ totals).todense())
+        sums = np.asarray((strata @ totals).todense())              # H × k
+        if corrections:
+            extra, stratum_terms = _singleton_corrections(
+                matrix, corrections, cluster_scale, data.cluster_stratum, data.n_strata,
+                (*key, cluster_scale))
+            covariance += extra
+            sums -= stratum_terms
+    else:
+        rows = len(data.cluster_codes)
+        grouping = sparse.csr_matrix((np.ones(rows), (data.cluster_codes, np.arange(rows))),
+                                     shape=(data.n_clusters, rows))
+        totals = sparse.csc_matrix(grouping @ matrix)
+        covariance = np.asarray((totals.T @ per_cluster @ totals).todense())
+        sums = np.asarray((strata @ totals).todense())
+        if corrections:
+            basis, coefficients = _corrections_as_matrices(matrix, corrections)
+            basis_totals = sparse.csc_matrix(grouping @ basis)
+            sums -= np.asarray((strata @ basis_totals).todense()) @ coefficients
+            mixed = np.asarray((totals.T @ per_cluster @ basis_totals).todense()) \
+                @ coefficients
+            inner = np.asarray((basis_totals.T @ per_cluster @ basis_totals).todense())
+            covariance += coefficients.T @ inner @ coefficients - mixed - mixed.T
+    centre = sums / data.n_sampled[:, None]
+    if lonely_psu == "adjust":
+        centre[lonely] = 0.0
+    cross = (sums * scale[:, None]).T @ centre
+    covariance -= cross + cross.T
+    covariance += (centre * (scale * data.n_sampled)[:, None]).T @ centre
+    return covariance
