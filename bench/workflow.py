@@ -62,9 +62,8 @@ def prepare(project: Path, n: int, seed: int) -> float:
         writer.writerows([rows[0], *(row for row in rows[1:] if row[0] == SURVEY)])
     start = time.perf_counter()
     subprocess.run([_executable("surveykit"), "synth", "--n", str(n), "--seed", str(seed),
-                    "--out", str(project / "data" / "raw"),
-                    "--margins", str(project / "config" / "margins"), "--formats", "sav"],
-                   check=True, stdout=subprocess.DEVNULL)
+                    "--out", "data/raw", "--margins", "config/margins", "--formats", "sav"],
+                   check=True, stdout=subprocess.DEVNULL, cwd=project)  # paths inside it
     return time.perf_counter() - start
 
 
@@ -84,15 +83,20 @@ def run_workflow(project: Path, cores: int) -> dict:
 
 
 def read_benchmarks(project: Path) -> list[dict]:
-    """One row per rule from snakemake's benchmark files, in workflow order."""
+    """One row per rule job from snakemake's benchmark files, in workflow order (fan-out
+    jobs such as ``model_imputations_1_of_4`` after the rule they belong to)."""
+    folder = project / "benchmarks" / SURVEY
+
+    def order(path: Path) -> tuple[int, bool, str]:
+        stem = path.stem
+        ranks = [i for i, rule in enumerate(RULES) if stem == rule or stem.startswith(f"{rule}_")]
+        return (ranks[-1] if ranks else len(RULES), stem in RULES, stem)  # parts first
+
     rows = []
-    for rule in RULES:
-        path = project / "benchmarks" / SURVEY / f"{rule}.tsv"
-        if not path.exists():
-            continue
+    for path in sorted(folder.glob("*.tsv"), key=order):
         with open(path, newline="") as handle:
             record = next(csv.DictReader(handle, delimiter="\t"))
-        rows.append({"rule": rule, "seconds": float(record["s"]),
+        rows.append({"rule": path.stem, "seconds": float(record["s"]),
                      "cpu_s": float(record["cpu_time"]),
                      "peak_mb": float(record["max_rss"])})
     return rows
@@ -107,7 +111,7 @@ def report(n: int, cores: int, synth_s: float, run: dict, rows: list[dict],
           f"after {', '.join(f'{v:.2f}' for v in loads[1])}")
     print(f"synth (not part of the workflow): {synth_s:.1f} s")
     print()
-    line = "{:<12}{:>12}{:>12}{:>14}"
+    line = "{:<28}{:>10}{:>10}{:>15}"
     print(line.format("rule", "wall (s)", "CPU (s)", "peak RSS (MB)"))
     for row in rows:
         print(line.format(row["rule"], f"{row['seconds']:.1f}", f"{row['cpu_s']:.1f}",

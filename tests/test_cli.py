@@ -106,8 +106,8 @@ def test_synth_reproduces_the_committed_example(tmp_path: Path) -> None:
 
 
 def test_synth_reproduces_the_second_example(tmp_path: Path) -> None:
-    done = run("synth", "--example", "gruenfelde", "--out", str(tmp_path / "raw"),
-               "--margins", str(tmp_path / "margins"))
+    done = run("synth", "--example", "gruenfelde", "--out", "raw", "--margins", "margins",
+               cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     raw = ROOT / "data" / "raw"
     names = sorted(p.name for p in (tmp_path / "raw").iterdir())

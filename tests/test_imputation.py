@@ -342,3 +342,61 @@ def test_imputation_logit_on_cells_equals_the_dense_fit(monkeypatch) -> None:
             dense = imputation._fit_logit(X, outcome, classes, None)
         np.testing.assert_allclose(fast[0], dense[0], rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(fast[1], dense[1], rtol=1e-10, atol=1e-9)
+
+
+def test_cell_predictors_are_the_dense_imputation_matrix() -> None:
+    """On large data the chain builds each model's predictors in cell form from the level
+    codes; densified, they must be exactly the matrix `_rows` builds from the blocks, and
+    the columns dropped as constant must be the same."""
+    from surveykit.models import imputation
+
+    rng = np.random.default_rng(7)
+    n = 40_000
+    frame = pd.DataFrame({
+        "age": pd.Categorical(rng.choice(["18-29", "30-44", "45-64", "65+"], n)),
+        "move": rng.integers(0, 2, n).astype(float),
+        "edu": pd.Categorical(rng.choice(["low", "mid", "high"], n),
+                              categories=["low", "mid", "high", "unused"]),
+        "score": rng.integers(1, 50, n) / 8.0,
+        "female": rng.integers(0, 2, n) == 1,
+    })
+    frame.loc[rng.random(n) < 0.1, "move"] = np.nan
+    frame.loc[rng.random(n) < 0.05, "score"] = np.nan
+    variables = [imputation._encode(frame[name], name) for name in ("move", "edu", "score")]
+    extras = [imputation._encode(frame[name], name) for name in ("age", "female")]
+    current = [v.values.copy() for v in variables]
+    for j, variable in enumerate(variables):
+        observed = variable.values[~variable.missing]
+        current[j][variable.missing] = rng.choice(observed, int(variable.missing.sum()))
+    blocks = [imputation._block(v, c) for v, c in zip(variables, current, strict=True)]
+    for j, variable in enumerate(variables):
+        parts = [*(imputation._block(e, e.values) for e in extras),
+                 *(b for i, b in enumerate(blocks) if i != j)]
+        dense = imputation._rows(parts, ~variable.missing)
+        cells = imputation._cell_predictors(variables, current, extras, j)
+        assert cells is not None
+        observed = cells.rows(~variable.missing)
+        rebuilt = np.empty(dense.shape)
+        rebuilt[:, observed.binary] = observed.table[observed.cells]
+        rebuilt[:, observed.other] = observed.values
+        np.testing.assert_array_equal(rebuilt, dense)
+        np.testing.assert_array_equal(observed.varying(), np.ptp(dense, axis=0) > 0)
+        beta = rng.normal(size=dense.shape[1])
+        np.testing.assert_allclose(observed.product(beta), dense @ beta, rtol=1e-12)
+        np.testing.assert_allclose(observed.gram(np.ones(len(dense))), dense.T @ dense,
+                                   rtol=1e-10)
+
+
+def test_coded_cells_give_way_to_the_dense_matrix_when_they_do_not_pay() -> None:
+    """More cells than n / 20 (a near-unique code per row): no cell form."""
+    from surveykit.models.cell_matrix import coded_cell_matrix
+
+    n = 30_000
+    codes = np.arange(n) % 5_000
+    table = np.eye(5_000)[:, 1:]
+    intercept = (np.zeros(n, dtype=np.int64), np.ones((1, 1)), np.array([0]))
+    assert coded_cell_matrix(5_000, [intercept, (codes, table, np.arange(1, 5_000))],
+                             []) is None
+    few = (codes % 3, np.array([[0.0], [1.0], [0.0]]), np.array([1]))
+    built = coded_cell_matrix(2, [intercept, few], [])
+    assert built is not None and built.n_cells == 3

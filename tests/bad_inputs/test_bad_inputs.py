@@ -57,9 +57,11 @@ def _results(project: Path) -> dict[str, str]:
 
 
 def _project_files(project: Path) -> dict[str, str]:
-    """Every file outside results/ and .snakemake/, by path, with its hash."""
+    """Every file outside results/, .snakemake/ and benchmarks/ (the timings of the rules
+    that ran, checked on their own), by path, with its hash."""
     return {str(p.relative_to(project)): sha256(p) for p in sorted(project.rglob("*"))
-            if p.is_file() and p.relative_to(project).parts[0] not in ("results", ".snakemake")}
+            if p.is_file() and p.relative_to(project).parts[0] not in (
+                "results", ".snakemake", "benchmarks")}
 
 
 def _run(project: Path, args: list[str]) -> subprocess.CompletedProcess:
@@ -132,6 +134,8 @@ def test_bad_input_is_refused_cleanly(tmp_path: Path, case: Case) -> None:
     if case.step == "snakemake":
         written = [name for name in after if not UPSTREAM.match(name)]
         assert not written, written
+        timed = sorted(p.stem for p in (project / "benchmarks").rglob("*.tsv"))
+        assert set(timed) <= {"ingest", "harmonise"}, timed  # the steps before, which ran
     elif case.rerun:
         assert failed == case.step
         assert sorted(after) == sorted(_fresh_outputs_before(failed))

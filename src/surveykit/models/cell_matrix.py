@@ -11,11 +11,12 @@ dense products to rounding.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CellMatrix", "cell_matrix"]
+__all__ = ["CellMatrix", "cell_matrix", "coded_cell_matrix"]
 
 #: Below this many rows the dense products are fast enough (and results stay bit-identical).
 CELL_MINIMUM = 20_000
@@ -50,6 +51,33 @@ class CellMatrix:
     @property
     def n_cells(self) -> int:
         return self.table.shape[0]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n, p)`` of the matrix it stands for."""
+        return len(self.cells), len(self.binary) + len(self.other)
+
+    def rows(self, selected: np.ndarray) -> CellMatrix:
+        """The matrix of the rows ``selected`` (a boolean mask), on the same cell table."""
+        return CellMatrix(self.cells[selected], self.table, self.binary, self.other,
+                          np.asfortranarray(self.values[selected]))
+
+    def varying(self) -> np.ndarray:
+        """Per column: does it take more than one value in these rows?"""
+        varies = np.empty(self.shape[1], dtype=bool)
+        present = np.bincount(self.cells, minlength=self.n_cells) > 0
+        varies[self.binary] = np.ptp(self.table[present], axis=0) > 0
+        if len(self.other):
+            varies[self.other] = np.ptp(self.values, axis=0) > 0
+        return varies
+
+    def columns(self, keep: np.ndarray) -> CellMatrix:
+        """The matrix of the columns ``keep`` (a boolean mask), renumbered in order."""
+        position = np.cumsum(keep) - 1
+        kept_binary, kept_other = keep[self.binary], keep[self.other]
+        return CellMatrix(self.cells, self.table[:, kept_binary],
+                          position[self.binary[kept_binary]], position[self.other[kept_other]],
+                          np.asfortranarray(self.values[:, kept_other]))
 
     def product(self, beta: np.ndarray) -> np.ndarray:
         """``X β`` for coefficients ``β`` of shape (p,) or (p, m)."""
@@ -126,3 +154,62 @@ def cell_matrix(X: np.ndarray) -> CellMatrix | None:
     other = np.array([j for j in range(p) if j not in set(binary.tolist())], dtype=np.int64)
     return CellMatrix(cells.astype(np.intp), table, binary, other,
                       np.asfortranarray(X[:, other]))
+
+
+def coded_cell_matrix(n_columns: int,
+                      coded: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+                      numeric: Sequence[tuple[np.ndarray, np.ndarray]]) -> CellMatrix | None:
+    """The cell form of a matrix given by its predictors rather than by its columns.
+
+    Builds what `cell_matrix` would find in the dense matrix, without making it: the
+    imputation models refit on a million rows hundreds of times, and building and scanning
+    the dense matrix cost more than the fits.
+
+    Parameters
+    ----------
+    n_columns
+        Columns of the matrix (p).
+    coded
+        Predictors whose columns are a function of a level code: ``(codes, table,
+        columns)`` with codes 0 … L−1 per row, the L × w table of their columns' values
+        per level, and the w column indices they fill. An intercept is a predictor with
+        one level.
+    numeric
+        The other predictors: ``(values, columns)`` with n × w values.
+
+    Returns
+    -------
+    CellMatrix or None
+        None where the cells would not pay (more than n / 20 of them).
+    """
+    n = len(coded[0][0])
+    radices = [len(table) for _, table, _ in coded]
+    combined = np.zeros(n, dtype=np.int64)
+    multiplier = 1
+    for (codes, _, _), radix in zip(coded, radices, strict=True):
+        if radix > 1:
+            combined += codes.astype(np.int64) * multiplier
+        multiplier *= radix
+    if multiplier <= 1 << _BINCOUNT_BITS:
+        present = np.bincount(combined, minlength=multiplier) > 0
+        observed = np.flatnonzero(present)
+        cells = (np.cumsum(present) - 1)[combined] if len(observed) <= n // 20 else None
+    else:
+        observed, cells = np.unique(combined, return_inverse=True)
+    if cells is None or len(observed) > n // 20:
+        return None
+    binary = np.concatenate([columns for _, _, columns in coded]).astype(np.int64)
+    table = np.empty((len(observed), len(binary)))
+    position, multiplier = 0, 1
+    for (_, levels, columns), radix in zip(coded, radices, strict=True):
+        table[:, position:position + len(columns)] = levels[(observed // multiplier) % radix]
+        position += len(columns)
+        multiplier *= radix
+    if numeric:
+        other = np.concatenate([columns for _, columns in numeric]).astype(np.int64)
+        values = np.asfortranarray(np.hstack([values for values, _ in numeric]))
+    else:
+        other, values = np.zeros(0, dtype=np.int64), np.empty((n, 0), order="F")
+    if len(binary) + len(other) != n_columns:
+        raise ValueError("coded_cell_matrix: the predictors do not fill the columns")
+    return CellMatrix(cells.astype(np.intp), table, binary, other, values)

@@ -24,7 +24,7 @@ import pandas as pd
 from surveykit._core.errors import ArgumentError, DataError
 from surveykit._core.messages import did_you_mean
 from surveykit.models.base import ModelResult
-from surveykit.models.cell_matrix import CellMatrix, cell_matrix
+from surveykit.models.cell_matrix import CELL_MINIMUM, CellMatrix, cell_matrix, coded_cell_matrix
 from surveykit.models.frame import formula_variables
 from surveykit.models.pooling import PooledResult, pool
 
@@ -114,7 +114,13 @@ def _restore(original: pd.Series, variable: _Variable, values: np.ndarray) -> pd
 
 # --------------------------------------------------------------------------- models
 
-def _draw_pmm(X_obs: np.ndarray, y_obs: np.ndarray, X_mis: np.ndarray, donors: int,
+def _product(X: np.ndarray | CellMatrix, beta: np.ndarray) -> np.ndarray:
+    """``X β`` for a dense matrix or its cell form."""
+    return X.product(beta) if isinstance(X, CellMatrix) else X @ beta
+
+
+def _draw_pmm(X_obs: np.ndarray | CellMatrix, y_obs: np.ndarray,
+              X_mis: np.ndarray | CellMatrix, donors: int,
               rng: np.random.Generator) -> np.ndarray:
     """Bayesian linear regression + predictive mean matching (mice's ``pmm``, type 1).
 
@@ -122,16 +128,22 @@ def _draw_pmm(X_obs: np.ndarray, y_obs: np.ndarray, X_mis: np.ndarray, donors: i
     becomes the value of one of the ``donors`` respondents whose X β̂ is nearest its X β*.
     """
     n_obs, p = X_obs.shape
-    crossprod = X_obs.T @ X_obs
+    if isinstance(X_obs, CellMatrix):
+        crossprod = X_obs.gram(np.ones(n_obs))
+        moment = X_obs.transpose_product(y_obs[:, None])[:, 0]
+    else:
+        crossprod = X_obs.T @ X_obs
+        moment = X_obs.T @ y_obs
     crossprod[np.diag_indices(p)] += RIDGE * np.maximum(np.diag(crossprod), 1.0)
     inverse = np.linalg.inv(crossprod)
     inverse = (inverse + inverse.T) / 2
-    beta = inverse @ (X_obs.T @ y_obs)
-    residual = y_obs - X_obs @ beta
+    beta = inverse @ moment
+    fitted = _product(X_obs, beta)
+    residual = y_obs - fitted
     sigma = np.sqrt(residual @ residual / rng.chisquare(max(n_obs - p, 1)))
     beta_star = beta + sigma * (np.linalg.cholesky(inverse) @ rng.standard_normal(p))
-    order = np.argsort(X_obs @ beta, kind="stable")
-    ranked, target = (X_obs @ beta)[order], X_mis @ beta_star
+    order = np.argsort(fitted, kind="stable")
+    ranked, target = fitted[order], _product(X_mis, beta_star)
     k, rows = min(donors, n_obs), np.arange(len(target))
     width = min(2 * k, n_obs)
     # The k nearest of a sorted vector lie within k places of the insertion point.
@@ -170,13 +182,13 @@ def _softmax(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return scaled / total[:, None], top + np.log(total)
 
 
-def _fit_logit(X: np.ndarray, codes: np.ndarray, classes: int, start: np.ndarray | None
-               ) -> tuple[np.ndarray, np.ndarray]:
+def _fit_logit(X: np.ndarray | CellMatrix, codes: np.ndarray, classes: int,
+               start: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Penalised ML of a baseline-category logit (Newton–Raphson with step halving):
     p × (K − 1) coefficients and the information matrix. On large data the products run
     on the cells of the 0/1 columns (`surveykit.models.cell_matrix`)."""
     p = X.shape[1]
-    cells = cell_matrix(X)
+    cells = X if isinstance(X, CellMatrix) else cell_matrix(X)
 
     def product(beta: np.ndarray) -> np.ndarray:
         return X @ beta if cells is None else cells.product(beta)
@@ -211,8 +223,9 @@ def _fit_logit(X: np.ndarray, codes: np.ndarray, classes: int, start: np.ndarray
     return beta, information
 
 
-def _draw_logit(X_obs: np.ndarray, codes_obs: np.ndarray, X_mis: np.ndarray,
-                rng: np.random.Generator, start: np.ndarray | None
+def _draw_logit(X_obs: np.ndarray | CellMatrix, codes_obs: np.ndarray,
+                X_mis: np.ndarray | CellMatrix, rng: np.random.Generator,
+                start: np.ndarray | None
                 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Proper draws from a logistic or multinomial logit (mice's ``logreg``/``polyreg``).
 
@@ -222,7 +235,7 @@ def _draw_logit(X_obs: np.ndarray, codes_obs: np.ndarray, X_mis: np.ndarray,
     """
     observed, codes = np.unique(codes_obs.astype(int), return_inverse=True)
     if len(observed) == 1:
-        return np.full(len(X_mis), float(observed[0])), None
+        return np.full(X_mis.shape[0], float(observed[0])), None
     classes = len(observed)
     if start is not None and start.shape != (X_obs.shape[1], classes - 1):
         start = None
@@ -230,9 +243,9 @@ def _draw_logit(X_obs: np.ndarray, codes_obs: np.ndarray, X_mis: np.ndarray,
     covariance = np.linalg.inv(information)
     root = np.linalg.cholesky((covariance + covariance.T) / 2)
     draw = beta + (root @ rng.standard_normal(beta.size)).reshape(beta.shape, order="F")
-    probs = _softmax(X_mis @ draw)[0]
+    probs = _softmax(_product(X_mis, draw))[0]
     below = np.cumsum(np.column_stack([1 - probs.sum(axis=1), probs[:, :-1]]), axis=1)
-    chosen = (rng.random(len(X_mis))[:, None] > below).sum(axis=1)
+    chosen = (rng.random(X_mis.shape[0])[:, None] > below).sum(axis=1)
     return observed[chosen].astype(float), beta
 
 
@@ -249,9 +262,46 @@ def _rows(parts: list[np.ndarray], rows: np.ndarray) -> np.ndarray:
     return matrix
 
 
-def _chain(variables: list[_Variable], extra: np.ndarray, visit: list[int], iterations: int,
-           donors: int, rng: np.random.Generator) -> list[np.ndarray]:
-    """One MICE chain: start from random observed values, then cycle the models."""
+def _level_table(variable: _Variable) -> np.ndarray | None:
+    """A binary or categorical variable's predictor columns per level code (L × w), as
+    `_block` makes them; None for a numeric variable."""
+    if variable.kind == "numeric":
+        return None
+    if variable.kind == "binary":
+        return np.array([[0.0], [1.0]])
+    return (np.arange(len(variable.levels))[:, None]
+            == variable.dummies[None, :]).astype(float)
+
+
+def _cell_predictors(variables: list[_Variable], current: list[np.ndarray],
+                     extras: list[_Variable], j: int) -> CellMatrix | None:
+    """``[1, extras…, blocks of the variables other than j]`` in cell form, built from
+    the level codes (`surveykit.models.cell_matrix.coded_cell_matrix`)."""
+    n = len(current[0])
+    coded = [(np.zeros(n, dtype=np.int64), np.ones((1, 1)), np.array([0]))]
+    numeric = []
+    column = 1
+    sources = [(variable, variable.values) for variable in extras] + \
+        [(variable, current[i]) for i, variable in enumerate(variables) if i != j]
+    for variable, values in sources:
+        table = _level_table(variable)
+        width = 1 if table is None else table.shape[1]
+        columns = np.arange(column, column + width)
+        column += width
+        if table is None:
+            numeric.append((_block(variable, values), columns))
+        elif width:
+            coded.append((values.astype(np.int64), table, columns))
+    return coded_cell_matrix(column, coded, numeric)
+
+
+def _chain(variables: list[_Variable], extras: list[_Variable], visit: list[int],
+           iterations: int, donors: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """One MICE chain: start from random observed values, then cycle the models.
+
+    With many respondents each model's predictors are built in cell form straight from
+    the level codes (`_cell_predictors`); otherwise, or where the cells would not pay, as
+    a dense matrix. Both give the same models up to rounding."""
     current = [variable.values.copy() for variable in variables]
     for j in visit:
         variable = variables[j]
@@ -259,19 +309,27 @@ def _chain(variables: list[_Variable], extra: np.ndarray, visit: list[int], iter
         current[j][variable.missing] = rng.choice(observed, size=int(variable.missing.sum()))
     blocks = [_block(variable, values) for variable, values in zip(variables, current,
                                                                     strict=True)]
+    extra = [_block(variable, variable.values) for variable in extras]
     starts: dict[int, np.ndarray | None] = {}
     for _ in range(iterations):
         for j in visit:
             variable = variables[j]
-            parts = [extra, *(b for i, b in enumerate(blocks) if i != j)]
-            X_obs = _rows(parts, ~variable.missing)
-            X_mis = _rows(parts, variable.missing)
-            # Columns constant among the observed say nothing about the missing (mice's
-            # remove.lindep): their coefficients would be drawn from the prior alone.
-            keep = np.ptp(X_obs, axis=0) > 0
+            cells = None
+            if int((~variable.missing).sum()) >= CELL_MINIMUM:
+                cells = _cell_predictors(variables, current, extras, j)
+            if cells is None:
+                parts = [*extra, *(b for i, b in enumerate(blocks) if i != j)]
+                X_obs = _rows(parts, ~variable.missing)
+                X_mis = _rows(parts, variable.missing)
+                # Columns constant among the observed say nothing about the missing (mice's
+                # remove.lindep): their coefficients would be drawn from the prior alone.
+                keep = np.ptp(X_obs, axis=0) > 0
+            else:
+                X_obs, X_mis = cells.rows(~variable.missing), cells.rows(variable.missing)
+                keep = X_obs.varying()
             keep[0] = True
             if not keep.all():
-                X_obs, X_mis = X_obs[:, keep], X_mis[:, keep]
+                X_obs, X_mis = _columns(X_obs, keep), _columns(X_mis, keep)
             y_obs = variable.values[~variable.missing]
             if variable.kind == "numeric":
                 draws = _draw_pmm(X_obs, y_obs, X_mis, donors, rng)
@@ -280,6 +338,10 @@ def _chain(variables: list[_Variable], extra: np.ndarray, visit: list[int], iter
             current[j][variable.missing] = draws
             blocks[j] = _block(variable, current[j])
     return current
+
+
+def _columns(X: np.ndarray | CellMatrix, keep: np.ndarray) -> np.ndarray | CellMatrix:
+    return X.columns(keep) if isinstance(X, CellMatrix) else X[:, keep]
 
 
 def _names(values: str | Sequence[str] | None) -> list[str]:
@@ -373,8 +435,7 @@ def impute(data: pd.DataFrame, variables: Sequence[str], m: int = 20,
         if variable.missing.any():
             raise ArgumentError(f"imputation predictor {name!r} has {variable.missing.sum()} "
                               "missing values; list it among the variables to impute")
-        extras.append(_block(variable, variable.values))
-    extra = np.hstack(extras) if extras else np.empty((len(data), 0))
+        extras.append(variable)
     visit = [j for j, variable in enumerate(encoded) if variable.missing.any()]
     if not visit:
         return [data.copy() for _ in numbers]
@@ -383,7 +444,7 @@ def impute(data: pd.DataFrame, variables: Sequence[str], m: int = 20,
     for number in numbers:
         # The stream SeedSequence(seed).spawn(m)[number] would give, without the other m − 1.
         stream = np.random.SeedSequence(int(seed), spawn_key=(number,))
-        values = _chain(encoded, extra, visit, cycles, donors, np.random.default_rng(stream))
+        values = _chain(encoded, extras, visit, cycles, donors, np.random.default_rng(stream))
         frame = data.copy()
         for j in visit:
             frame[names[j]] = _restore(data[names[j]], encoded[j], values[j])
