@@ -400,3 +400,68 @@ def test_coded_cells_give_way_to_the_dense_matrix_when_they_do_not_pay() -> None
     few = (codes % 3, np.array([[0.0], [1.0], [0.0]]), np.array([1]))
     built = coded_cell_matrix(2, [intercept, few], [])
     assert built is not None and built.n_cells == 3
+
+
+def test_imputation_logit_on_grouped_cells_equals_the_dense_fit(monkeypatch) -> None:
+    """Where every column depends only on the cell, Newton runs on each cell's counts per
+    level; coefficients and information must be those of the fit on every row."""
+    from surveykit.models import imputation
+    from surveykit.models.cell_matrix import coded_cell_matrix
+
+    rng = np.random.default_rng(37)
+    n = 25_000
+    age, score = rng.integers(0, 5, n), rng.integers(1, 6, n)
+    X = np.column_stack([np.ones(n), (age[:, None] == np.arange(1, 5)).astype(float),
+                         rng.integers(0, 2, (n, 2)), (score - 3) / 1.4])
+    eta = X @ rng.normal(0, 0.5, (X.shape[1], 3))
+    probabilities = np.exp(np.column_stack([np.zeros(n), eta]))
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    codes = (rng.random(n)[:, None] > np.cumsum(probabilities, axis=1)[:, :-1]).sum(axis=1)
+    intercept = (np.zeros(n, dtype=np.int64), np.ones((1, 1)), np.array([0]))
+    cells = coded_cell_matrix(8, [
+        intercept, (age, np.eye(5)[:, 1:], np.arange(1, 5)),
+        ((X[:, 5] + 2 * X[:, 6]).astype(np.int64), np.array([[0, 0], [1, 0], [0, 1], [1, 1.0]]),
+         np.array([5, 6])),
+        (score - 1, ((np.arange(1, 6) - 3) / 1.4)[:, None], np.array([7]))], [])
+    assert cells is not None and len(cells.other) == 0 and cells.n_cells <= 5 * 4 * 5
+    for classes, outcome in ((4, codes), (2, (codes > 1).astype(int))):
+        grouped = imputation._fit_logit(cells, outcome, classes, None)
+        with monkeypatch.context() as patch:
+            patch.setattr(imputation, "cell_matrix", lambda matrix: None)
+            dense = imputation._fit_logit(X, outcome, classes, None)
+        np.testing.assert_allclose(grouped[0], dense[0], rtol=1e-9, atol=1e-11)
+        np.testing.assert_allclose(grouped[1], dense[1], rtol=1e-9, atol=1e-8)
+
+
+def test_the_chains_combined_codes_follow_imputed_values() -> None:
+    """The chain keeps one combined level code per respondent and updates it as a variable
+    takes imputed values; every model's cells must then equal those built afresh."""
+    from surveykit.models import imputation
+
+    rng = np.random.default_rng(41)
+    n = 30_000
+    frame = pd.DataFrame({
+        "edu": pd.Categorical(rng.choice(["low", "mid", "high"], n)),
+        "score": rng.integers(1, 8, n).astype(float),
+        "move": rng.integers(0, 2, n).astype(float),
+        "stratum": pd.Categorical(rng.integers(0, 6, n)),
+    })
+    for name in ("edu", "score", "move"):
+        frame.loc[rng.random(n) < 0.1, name] = np.nan
+    variables = [imputation._encode(frame[name], name) for name in ("edu", "score", "move")]
+    extras = [imputation._encode(frame["stratum"], "stratum")]
+    current = [v.values.copy() for v in variables]
+    for j, variable in enumerate(variables):
+        observed = variable.values[~variable.missing]
+        current[j][variable.missing] = rng.choice(observed, int(variable.missing.sum()))
+    kept = imputation._CellCodes(variables, current, extras)
+    for j, variable in enumerate(variables):
+        observed = variable.values[~variable.missing]
+        draws = rng.choice(observed, int(variable.missing.sum()))
+        current[j][variable.missing] = draws
+        kept.update(j, variable.missing, draws)
+        for k in range(len(variables)):
+            fresh = imputation._cell_predictors(variables, current, extras, k)
+            updated = kept.matrix(k, current)
+            np.testing.assert_array_equal(updated.table[updated.cells],
+                                          fresh.table[fresh.cells])

@@ -300,3 +300,32 @@ def test_cell_products_equal_dense_products_in_the_logit(monkeypatch) -> None:
     np.testing.assert_allclose(fast.params, dense.params, rtol=1e-11)
     np.testing.assert_allclose(fast.bse, dense.bse, rtol=1e-11)
     assert fast.iterations == dense.iterations
+
+
+def test_effects_and_margins_on_distinct_rows_equal_those_on_every_row(monkeypatch) -> None:
+    """On large data AMEs and predictive margins are computed once per distinct combination
+    of the formula's variables with its summed weight; they must be those of every row,
+    and the grouping must really be taken (few distinct rows)."""
+    from surveykit.models import glm
+
+    rng = np.random.default_rng(23)
+    n = 30_000
+    frame = pd.DataFrame({
+        "age": pd.Categorical(rng.choice(["18-29", "30-44", "45-59", "60+"], n)),
+        "commuter": rng.integers(0, 2, n), "score": rng.integers(1, 6, n).astype(float),
+        "w": rng.uniform(1, 4, n),
+    })
+    eta = -0.4 + 0.5 * frame["commuter"] - 0.2 * frame["score"] - 0.3 * frame["age"].cat.codes
+    frame["y"] = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int)
+    model = sk.SurveyDesign(frame, weights="w").logit("y ~ age + commuter + score")
+    distinct, weights = model._distinct_rows()
+    assert len(distinct) == 4 * 2 * 5
+    np.testing.assert_allclose(weights.sum(), frame["w"].sum(), rtol=1e-12)
+    settings = {"age": ["18-29", "60+"], "commuter": [0, 1]}
+    fast_effects = model.marginal_effects()
+    fast_margins = model.predictive_margins(settings)
+    monkeypatch.setattr(glm, "CELL_MINIMUM", 10**9)
+    assert len(model._distinct_rows()[0]) == n
+    pd.testing.assert_frame_equal(fast_effects, model.marginal_effects(), rtol=1e-10)
+    pd.testing.assert_frame_equal(fast_margins, model.predictive_margins(settings),
+                                  rtol=1e-10)

@@ -11,12 +11,13 @@ dense products to rounding.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CellMatrix", "cell_matrix", "coded_cell_matrix"]
+__all__ = ["CellMatrix", "CodedPart", "cell_matrix", "cells_of_combined", "coded_cell_matrix"]
 
 #: Below this many rows the dense products are fast enough (and results stay bit-identical).
 CELL_MINIMUM = 20_000
@@ -156,9 +157,21 @@ def cell_matrix(X: np.ndarray) -> CellMatrix | None:
                       np.asfortranarray(X[:, other]))
 
 
+@dataclass(frozen=True)
+class CodedPart:
+    """A predictor whose columns are a function of a level code, as a digit of a combined
+    code: ``level = (combined // multiplier) % len(table)``; ``table`` (L × w) holds its
+    columns' values per level and ``columns`` the w column indices they fill."""
+
+    table: np.ndarray
+    columns: np.ndarray
+    multiplier: int
+
+
 def coded_cell_matrix(n_columns: int,
                       coded: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
-                      numeric: Sequence[tuple[np.ndarray, np.ndarray]]) -> CellMatrix | None:
+                      numeric: Sequence[tuple[np.ndarray, np.ndarray]],
+                      share: float = 0.05) -> CellMatrix | None:
     """The cell form of a matrix given by its predictors rather than by its columns.
 
     Builds what `cell_matrix` would find in the dense matrix, without making it: the
@@ -176,35 +189,58 @@ def coded_cell_matrix(n_columns: int,
         one level.
     numeric
         The other predictors: ``(values, columns)`` with n × w values.
+    share
+        At most this many cells per row; otherwise the cells would not pay.
 
     Returns
     -------
     CellMatrix or None
-        None where the cells would not pay (more than n / 20 of them).
+        None where there would be more than ``share × n`` cells.
     """
     n = len(coded[0][0])
     radices = [len(table) for _, table, _ in coded]
+    if math.prod(radices) >= 1 << 62:  # the combined code would overflow an int64
+        return None
     combined = np.zeros(n, dtype=np.int64)
+    parts = []
     multiplier = 1
-    for (codes, _, _), radix in zip(coded, radices, strict=True):
+    for (codes, table, columns), radix in zip(coded, radices, strict=True):
         if radix > 1:
             combined += codes.astype(np.int64) * multiplier
+        parts.append(CodedPart(table, columns, multiplier))
         multiplier *= radix
-    if multiplier <= 1 << _BINCOUNT_BITS:
-        present = np.bincount(combined, minlength=multiplier) > 0
+    return cells_of_combined(n_columns, combined, multiplier, parts, numeric, share)
+
+
+def cells_of_combined(n_columns: int, combined: np.ndarray, space: int,
+                      parts: Sequence[CodedPart],
+                      numeric: Sequence[tuple[np.ndarray, np.ndarray]],
+                      share: float = 0.05) -> CellMatrix | None:
+    """`coded_cell_matrix` from the combined codes (0 … ``space`` − 1) of its parts.
+
+    A caller that refits while one predictor changes (the chained equations) keeps the
+    combined code up to date instead of recombining every predictor.
+    """
+    n = len(combined)
+    largest = int(share * n)
+    if space <= 1 << _BINCOUNT_BITS:
+        present = np.bincount(combined, minlength=space) > 0
         observed = np.flatnonzero(present)
-        cells = (np.cumsum(present) - 1)[combined] if len(observed) <= n // 20 else None
+        if len(observed) > largest:
+            return None
+        cells = (np.cumsum(present) - 1)[combined]
     else:
         observed, cells = np.unique(combined, return_inverse=True)
-    if cells is None or len(observed) > n // 20:
-        return None
-    binary = np.concatenate([columns for _, _, columns in coded]).astype(np.int64)
+        if len(observed) > largest:
+            return None
+    binary = np.concatenate([part.columns for part in parts]).astype(np.int64)
     table = np.empty((len(observed), len(binary)))
-    position, multiplier = 0, 1
-    for (_, levels, columns), radix in zip(coded, radices, strict=True):
-        table[:, position:position + len(columns)] = levels[(observed // multiplier) % radix]
-        position += len(columns)
-        multiplier *= radix
+    position = 0
+    for part in parts:
+        width = len(part.columns)
+        levels = (observed // part.multiplier) % len(part.table)
+        table[:, position:position + width] = part.table[levels]
+        position += width
     if numeric:
         other = np.concatenate([columns for _, columns in numeric]).astype(np.int64)
         values = np.asfortranarray(np.hstack([values for values, _ in numeric]))

@@ -23,7 +23,7 @@ from surveykit._core.errors import ArgumentError
 from surveykit.estimation.intervals import critical_value
 from surveykit.models.base import ModelResult, model_covariance, model_degf, warn_if_separated
 from surveykit.models.categorical import model_contrasts, set_level
-from surveykit.models.cell_matrix import CellMatrix, cell_matrix
+from surveykit.models.cell_matrix import CELL_MINIMUM, CellMatrix, cell_matrix
 from surveykit.models.frame import INTERCEPT, ModelFrame, model_frame
 
 if TYPE_CHECKING:
@@ -143,6 +143,29 @@ class GLMResult(ModelResult):
     def _weights(self) -> np.ndarray:
         return np.where(self.frame.used, self.design.weights, 0.0)
 
+    def _distinct_rows(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """The respondents in the model and their weights; on large data each distinct
+        combination of the formula's variables once, with its summed weight.
+
+        Average effects and margins are weighted means of a function of a respondent's
+        variables, so respondents alike in all of them can be taken together: on a million
+        rows the counterfactual model matrices are then built for a few thousand rows.
+        """
+        data = self.design._data.loc[self.frame.used]
+        w = self.design.weights[self.frame.used]
+        columns = [name for name in self.frame.variables if name != self.frame.outcome]
+        if len(data) < CELL_MINIMUM or not columns or \
+                any(name not in data.columns for name in columns):
+            return data, w
+        group = data[columns].groupby(columns, observed=True, dropna=False,
+                                      sort=False).ngroup().to_numpy()
+        size = int(group.max()) + 1
+        if size > len(data) // 4:
+            return data, w
+        first = np.empty(size, dtype=np.intp)
+        first[group[::-1]] = np.arange(len(group))[::-1]
+        return data.iloc[first], np.bincount(group, weights=w, minlength=size)
+
     def predict(self, profiles: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         """Predicted probabilities (or means) for profiles, with design-based intervals.
 
@@ -172,8 +195,7 @@ class GLMResult(ModelResult):
         models report percentage points. SEs by the delta method with the design-based
         covariance of the coefficients (t with ``df_resid`` for intervals).
         """
-        data = self.design._data.loc[self.frame.used]
-        w = self.design.weights[self.frame.used]
+        data, w = self._distinct_rows()
         beta = self.params.to_numpy()
         family = _Family(self.family)
         scale = 100.0 if self.family == "binomial" else 1.0
@@ -209,8 +231,7 @@ class GLMResult(ModelResult):
         the outcome's scale by the delta method with the design-based covariance (t with
         ``df_resid``); for probabilities clipped to [0, 1].
         """
-        data = self.design._data.loc[self.frame.used]
-        w = self.design.weights[self.frame.used]
+        data, w = self._distinct_rows()
         beta = self.params.to_numpy()
         family = _Family(self.family)
         covariance = self.cov.to_numpy()

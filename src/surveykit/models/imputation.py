@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,13 @@ import pandas as pd
 from surveykit._core.errors import ArgumentError, DataError
 from surveykit._core.messages import did_you_mean
 from surveykit.models.base import ModelResult
-from surveykit.models.cell_matrix import CELL_MINIMUM, CellMatrix, cell_matrix, coded_cell_matrix
+from surveykit.models.cell_matrix import (
+    CELL_MINIMUM,
+    CellMatrix,
+    CodedPart,
+    cell_matrix,
+    cells_of_combined,
+)
 from surveykit.models.frame import formula_variables
 from surveykit.models.pooling import PooledResult, pool
 
@@ -39,6 +46,9 @@ DEFAULT_SEED = 20261121
 RIDGE = 1e-5             # linear imputation model: ridge relative to diag(X'X), as mice
 PRIOR_PRECISION = 1e-2   # logit imputation models: N(0, 100) prior keeps separation finite
 _STRATUM_COLUMN = "__surveykit_stratum__"
+#: A numeric variable with at most this many distinct values joins the cells of the
+#: imputation models on large data (`_cell_predictors`).
+_FEW_VALUES = 64
 
 # Why not scikit-learn's IterativeImputer: it models every column as numeric (no logistic
 # or multinomial models; categories come back as floats), its ``sample_posterior`` draws
@@ -58,6 +68,9 @@ class _Variable:
     centre: float = 0.0
     scale: float = 1.0
     dummies: np.ndarray = field(default_factory=lambda: np.empty(0))
+    #: numeric: its observed values, sorted, where they are few (a rating scale, a score):
+    #: imputed values are observed values, so the column is a function of a level code.
+    distinct: np.ndarray | None = None
 
 
 def _encode(series: pd.Series, name: str) -> _Variable:
@@ -77,7 +90,9 @@ def _encode(series: pd.Series, name: str) -> _Variable:
             return _Variable(name, "binary", values, missing, [0, 1])
         centre = float(observed.mean()) if observed.size else 0.0
         scale = float(observed.std()) if observed.size > 1 else 0.0
-        return _Variable(name, "numeric", values, missing, None, centre, scale or 1.0)
+        distinct = np.unique(observed)
+        return _Variable(name, "numeric", values, missing, None, centre, scale or 1.0,
+                         distinct=distinct if len(distinct) <= _FEW_VALUES else None)
     elif pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
         levels = sorted(series.dropna().unique().tolist(), key=str)
         values = pd.Categorical(series, categories=levels).codes.astype(float)
@@ -155,20 +170,24 @@ def _draw_pmm(X_obs: np.ndarray | CellMatrix, y_obs: np.ndarray,
 
 
 def _logit_information(X: np.ndarray, probs: np.ndarray, penalty: np.ndarray,
-                       cells: CellMatrix | None = None) -> np.ndarray:
-    """Penalised information matrix of a baseline-category logit (K − 1 blocks of p)."""
+                       cells: CellMatrix | None = None,
+                       frequency: np.ndarray | None = None) -> np.ndarray:
+    """Penalised information matrix of a baseline-category logit (K − 1 blocks of p); rows
+    count ``frequency`` times where given (grouped data)."""
     p, classes = X.shape[1], probs.shape[1]
     information = np.zeros((p * classes, p * classes))
     for a in range(classes):
         for b in range(a, classes):
+            weight = probs[:, a] * (1 - probs[:, a]) if a == b else -probs[:, a] * probs[:, b]
+            if frequency is not None:
+                weight = weight * frequency
             if cells is not None:
-                block = cells.gram(probs[:, a] * (1 - probs[:, a]) if a == b
-                                   else -probs[:, a] * probs[:, b])
+                block = cells.gram(weight)
             elif a == b:  # X' W X with W ≥ 0 as a Gram matrix: the fast symmetric product
-                root = X * np.sqrt(probs[:, a] * (1 - probs[:, a]))[:, None]
+                root = X * np.sqrt(weight)[:, None]
                 block = root.T @ root
             else:
-                block = (X * (-probs[:, a] * probs[:, b])[:, None]).T @ X
+                block = (X * weight[:, None]).T @ X
             information[a * p:(a + 1) * p, b * p:(b + 1) * p] = block
             information[b * p:(b + 1) * p, a * p:(a + 1) * p] = block.T
     return information + np.diag(np.tile(penalty, classes))
@@ -185,30 +204,52 @@ def _softmax(eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _fit_logit(X: np.ndarray | CellMatrix, codes: np.ndarray, classes: int,
                start: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Penalised ML of a baseline-category logit (Newton–Raphson with step halving):
-    p × (K − 1) coefficients and the information matrix. On large data the products run
-    on the cells of the 0/1 columns (`surveykit.models.cell_matrix`)."""
-    p = X.shape[1]
+    p × (K − 1) coefficients and the information matrix.
+
+    On large data the products run on the cells of the 0/1 columns
+    (`surveykit.models.cell_matrix`); where every column is a function of the cell, the
+    likelihood depends only on each cell's count per level, and Newton runs on the cells.
+    """
     cells = X if isinstance(X, CellMatrix) else cell_matrix(X)
+    if cells is not None and not len(cells.other):
+        counts = np.bincount(cells.cells * classes + codes,
+                             minlength=cells.n_cells * classes).reshape(-1, classes)
+        size = counts.sum(axis=1)
+        used = size > 0
+        grouped = np.zeros((int(used.sum()), X.shape[1]))
+        grouped[:, cells.binary] = cells.table[used]
+        return _newton(grouped, counts[used, 1:].astype(float), size[used].astype(float),
+                       start, None)
+    outcome = (codes[:, None] == np.arange(1, classes)[None, :]).astype(float)
+    return _newton(X, outcome, None, start, cells)
+
+
+def _newton(X: np.ndarray | CellMatrix, outcome: np.ndarray, frequency: np.ndarray | None,
+            start: np.ndarray | None, cells: CellMatrix | None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """`_fit_logit`'s Newton–Raphson on rows with ``outcome`` (counts of levels 1 … K−1)
+    and ``frequency`` (rows' sizes; None: one respondent each)."""
+    p, classes = X.shape[1], outcome.shape[1] + 1
 
     def product(beta: np.ndarray) -> np.ndarray:
         return X @ beta if cells is None else cells.product(beta)
-    outcome = (codes[:, None] == np.arange(1, classes)[None, :]).astype(float)
     penalty = np.full(p, PRIOR_PRECISION)
     penalty[0] = 0.0  # the intercept is free
 
     def objective(beta: np.ndarray) -> tuple[float, np.ndarray]:
         eta = product(beta)
         probs, log_norm = _softmax(eta)
-        return float(np.sum(outcome * eta) - log_norm.sum()
+        normaliser = log_norm.sum() if frequency is None else log_norm @ frequency
+        return float(np.sum(outcome * eta) - normaliser
                      - 0.5 * np.sum(penalty[:, None] * beta**2)), probs
 
     beta = np.zeros((p, classes - 1)) if start is None else start.copy()
     current, probs = objective(beta)
     for _ in range(50):
-        residuals = outcome - probs
+        residuals = outcome - (probs if frequency is None else probs * frequency[:, None])
         gradient = (X.T @ residuals if cells is None else cells.transpose_product(residuals)) \
             - penalty[:, None] * beta
-        information = _logit_information(X, probs, penalty, cells)
+        information = _logit_information(X, probs, penalty, cells, frequency)
         step = np.linalg.solve(information, gradient.ravel(order="F"))
         step = step.reshape((p, classes - 1), order="F")
         scale = 1.0
@@ -233,7 +274,10 @@ def _draw_logit(X_obs: np.ndarray | CellMatrix, codes_obs: np.ndarray,
     are modelled. Ordered categories use it too: it assumes no proportional odds, so it
     restricts no analysis model (at the price of more parameters).
     """
-    observed, codes = np.unique(codes_obs.astype(int), return_inverse=True)
+    # np.unique without its sort: the codes are small non-negative integers
+    present = np.bincount(codes_obs.astype(np.int64)) > 0
+    observed = np.flatnonzero(present)
+    codes = (np.cumsum(present) - 1)[codes_obs.astype(np.int64)]
     if len(observed) == 1:
         return np.full(X_mis.shape[0], float(observed[0])), None
     classes = len(observed)
@@ -263,36 +307,97 @@ def _rows(parts: list[np.ndarray], rows: np.ndarray) -> np.ndarray:
 
 
 def _level_table(variable: _Variable) -> np.ndarray | None:
-    """A binary or categorical variable's predictor columns per level code (L × w), as
-    `_block` makes them; None for a numeric variable."""
+    """A variable's predictor columns per level code (L × w), as `_block` makes them; None
+    for a numeric variable with many distinct values."""
     if variable.kind == "numeric":
-        return None
+        if variable.distinct is None:
+            return None
+        return ((variable.distinct - variable.centre) / variable.scale)[:, None]
     if variable.kind == "binary":
         return np.array([[0.0], [1.0]])
     return (np.arange(len(variable.levels))[:, None]
             == variable.dummies[None, :]).astype(float)
 
 
+def _level_codes(variable: _Variable, values: np.ndarray) -> np.ndarray:
+    """Each respondent's level code (row of `_level_table`)."""
+    if variable.kind == "numeric":
+        return np.searchsorted(variable.distinct, values)
+    return values.astype(np.int64)
+
+
+class _CellCodes:
+    """A chain's predictors as one combined level code per respondent (a digit per
+    predictor whose columns depend on a level), kept up to date as values are imputed.
+
+    Each imputation model uses every predictor but its own variable; its cells are the
+    combined code without that variable's digit, so one model's predictors cost two
+    operations per respondent instead of one per predictor.
+    """
+
+    def __init__(self, variables: list[_Variable], current: list[np.ndarray],
+                 extras: list[_Variable]) -> None:
+        self.sources = [*extras, *variables]
+        self.offset = len(extras)
+        self.tables = [_level_table(source) for source in self.sources]
+        radices = [1 if table is None else len(table) for table in self.tables]
+        self.usable = math.prod(radices) < 1 << 62  # the combined code fits an int64
+        self.multipliers = [math.prod(radices[:k]) for k in range(len(radices))]
+        self.space = math.prod(radices)
+        n = len(current[0]) if current else 0
+        self.codes: list[np.ndarray | None] = []
+        self.total = np.zeros(n, dtype=np.int64)
+        values = [source.values for source in extras] + current
+        for table, source, column, multiplier in zip(self.tables, self.sources, values,
+                                                     self.multipliers, strict=True):
+            codes = None if table is None else _level_codes(source, column)
+            self.codes.append(codes)
+            if codes is not None and self.usable:
+                self.total += codes * multiplier
+
+    def update(self, j: int, rows: np.ndarray, values: np.ndarray) -> None:
+        """Variable ``j`` took new ``values`` in ``rows`` (a mask)."""
+        k = self.offset + j
+        codes = self.codes[k]
+        if codes is None:
+            return
+        new = _level_codes(self.sources[k], values)
+        if self.usable:
+            self.total[rows] += (new - codes[rows]) * self.multipliers[k]
+        codes[rows] = new
+
+    def matrix(self, j: int, current: list[np.ndarray]) -> CellMatrix | None:
+        """``[1, extras…, blocks of the variables other than j]`` in cell form."""
+        if not self.usable:
+            return None
+        parts = [CodedPart(np.ones((1, 1)), np.array([0]), 1)]
+        numeric = []
+        column = 1
+        values = [source.values for source in self.sources[:self.offset]] + current
+        skip = self.offset + j
+        for k, (source, table) in enumerate(zip(self.sources, self.tables, strict=True)):
+            if k == skip:
+                continue
+            width = 1 if table is None else table.shape[1]
+            columns = np.arange(column, column + width)
+            column += width
+            if table is None:
+                numeric.append((_block(source, values[k]), columns))
+            elif width:
+                parts.append(CodedPart(table, columns, self.multipliers[k]))
+        combined = self.total
+        if self.codes[skip] is not None:
+            combined = self.total - self.codes[skip] * self.multipliers[skip]
+        # Up to a quarter as many cells as rows still pays: a model whose columns all
+        # depend on the cell runs its Newton steps on the cells (`_fit_logit`).
+        return cells_of_combined(column, combined, self.space, parts, numeric, share=0.25)
+
+
 def _cell_predictors(variables: list[_Variable], current: list[np.ndarray],
                      extras: list[_Variable], j: int) -> CellMatrix | None:
     """``[1, extras…, blocks of the variables other than j]`` in cell form, built from
-    the level codes (`surveykit.models.cell_matrix.coded_cell_matrix`)."""
-    n = len(current[0])
-    coded = [(np.zeros(n, dtype=np.int64), np.ones((1, 1)), np.array([0]))]
-    numeric = []
-    column = 1
-    sources = [(variable, variable.values) for variable in extras] + \
-        [(variable, current[i]) for i, variable in enumerate(variables) if i != j]
-    for variable, values in sources:
-        table = _level_table(variable)
-        width = 1 if table is None else table.shape[1]
-        columns = np.arange(column, column + width)
-        column += width
-        if table is None:
-            numeric.append((_block(variable, values), columns))
-        elif width:
-            coded.append((values.astype(np.int64), table, columns))
-    return coded_cell_matrix(column, coded, numeric)
+    the level codes."""
+    return _CellCodes(variables, current, extras).matrix(j, current)
 
 
 def _chain(variables: list[_Variable], extras: list[_Variable], visit: list[int],
@@ -310,13 +415,15 @@ def _chain(variables: list[_Variable], extras: list[_Variable], visit: list[int]
     blocks = [_block(variable, values) for variable, values in zip(variables, current,
                                                                     strict=True)]
     extra = [_block(variable, variable.values) for variable in extras]
+    large = len(current[0]) >= CELL_MINIMUM
+    coded = _CellCodes(variables, current, extras) if large else None
     starts: dict[int, np.ndarray | None] = {}
     for _ in range(iterations):
         for j in visit:
             variable = variables[j]
             cells = None
-            if int((~variable.missing).sum()) >= CELL_MINIMUM:
-                cells = _cell_predictors(variables, current, extras, j)
+            if coded is not None and int((~variable.missing).sum()) >= CELL_MINIMUM:
+                cells = coded.matrix(j, current)
             if cells is None:
                 parts = [*extra, *(b for i, b in enumerate(blocks) if i != j)]
                 X_obs = _rows(parts, ~variable.missing)
@@ -337,6 +444,8 @@ def _chain(variables: list[_Variable], extras: list[_Variable], visit: list[int]
                 draws, starts[j] = _draw_logit(X_obs, y_obs, X_mis, rng, starts.get(j))
             current[j][variable.missing] = draws
             blocks[j] = _block(variable, current[j])
+            if coded is not None:
+                coded.update(j, variable.missing, draws)
     return current
 
 
