@@ -322,7 +322,6 @@ def test_clear_errors(incomplete) -> None:
 def test_imputation_logit_on_cells_equals_the_dense_fit(monkeypatch) -> None:
     """From 20,000 rows the imputation models' Newton steps form X'WX, X'r and Xβ on the
     cells of the 0/1 columns; coefficients and information must be the dense ones."""
-    from surveykit.models import imputation
     from surveykit.models.cell_matrix import cell_matrix
 
     rng = np.random.default_rng(31)
@@ -335,13 +334,22 @@ def test_imputation_logit_on_cells_equals_the_dense_fit(monkeypatch) -> None:
     probabilities /= probabilities.sum(axis=1, keepdims=True)
     codes = (rng.random(n)[:, None] > np.cumsum(probabilities, axis=1)[:, :-1]).sum(axis=1)
     assert cell_matrix(X) is not None
-    for classes, outcome in ((3, codes), (2, (codes > 0).astype(int))):
-        fast = imputation._fit_logit(X, outcome, classes, None)
+    _assert_logit_fits_agree(monkeypatch, X, X, ((3, codes), (2, (codes > 0).astype(int))),
+                             rtol=1e-10, atol=(1e-12, 1e-9))
+
+
+def _assert_logit_fits_agree(monkeypatch, fast_X, X, outcomes, rtol, atol) -> None:
+    """`_fit_logit` on ``fast_X`` (cell form, or dense with the cell route open) against
+    the dense fit on ``X``: coefficients and information."""
+    from surveykit.models import imputation
+
+    for classes, outcome in outcomes:
+        fast = imputation._fit_logit(fast_X, outcome, classes, None)
         with monkeypatch.context() as patch:
             patch.setattr(imputation, "cell_matrix", lambda matrix: None)
             dense = imputation._fit_logit(X, outcome, classes, None)
-        np.testing.assert_allclose(fast[0], dense[0], rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(fast[1], dense[1], rtol=1e-10, atol=1e-9)
+        np.testing.assert_allclose(fast[0], dense[0], rtol=rtol, atol=atol[0])
+        np.testing.assert_allclose(fast[1], dense[1], rtol=rtol, atol=atol[1])
 
 
 def test_cell_predictors_are_the_dense_imputation_matrix() -> None:
@@ -405,7 +413,6 @@ def test_coded_cells_give_way_to_the_dense_matrix_when_they_do_not_pay() -> None
 def test_imputation_logit_on_grouped_cells_equals_the_dense_fit(monkeypatch) -> None:
     """Where every column depends only on the cell, Newton runs on each cell's counts per
     level; coefficients and information must be those of the fit on every row."""
-    from surveykit.models import imputation
     from surveykit.models.cell_matrix import coded_cell_matrix
 
     rng = np.random.default_rng(37)
@@ -424,13 +431,8 @@ def test_imputation_logit_on_grouped_cells_equals_the_dense_fit(monkeypatch) -> 
          np.array([5, 6])),
         (score - 1, ((np.arange(1, 6) - 3) / 1.4)[:, None], np.array([7]))], [])
     assert cells is not None and len(cells.other) == 0 and cells.n_cells <= 5 * 4 * 5
-    for classes, outcome in ((4, codes), (2, (codes > 1).astype(int))):
-        grouped = imputation._fit_logit(cells, outcome, classes, None)
-        with monkeypatch.context() as patch:
-            patch.setattr(imputation, "cell_matrix", lambda matrix: None)
-            dense = imputation._fit_logit(X, outcome, classes, None)
-        np.testing.assert_allclose(grouped[0], dense[0], rtol=1e-9, atol=1e-11)
-        np.testing.assert_allclose(grouped[1], dense[1], rtol=1e-9, atol=1e-8)
+    _assert_logit_fits_agree(monkeypatch, cells, X, ((4, codes), (2, (codes > 1).astype(int))),
+                             rtol=1e-9, atol=(1e-11, 1e-8))
 
 
 def test_the_chains_combined_codes_follow_imputed_values() -> None:
