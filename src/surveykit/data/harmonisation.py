@@ -152,7 +152,7 @@ def _categorical(spec: Mapping[str, Any], values: pd.Series, ctx: _Context, conc
                 f"add it to concepts.{concept}.map, declare it missing, or set unmapped: missing",
             )
         targets = [str(v) for v in spec["map"].values()]
-        mapped = mapped.map(lambda v: None if v is None else str(v))
+        mapped = _map_distinct(mapped, str)
         source_labels: dict[str, str] = {}
         if not from_concept:
             labels = ctx.codebook[origin].value_labels
@@ -177,8 +177,16 @@ def _categorical(spec: Mapping[str, Any], values: pd.Series, ctx: _Context, conc
         return _levels_from_labels(values, ctx, concept, origin)
     present = values.dropna()
     keys = sorted({code_key(v) for v in present.unique()}, key=lambda k: (isinstance(k, str), k))
-    mapped = values.map(lambda v: None if pd.isna(v) else format_code(code_key(v)))
+    mapped = _map_distinct(values, lambda v: format_code(code_key(v)))
     return mapped, [format_code(k) for k in keys], {}
+
+
+def _map_distinct(values: pd.Series, function: Any) -> pd.Series:
+    """``function`` of each non-missing value (None where missing), evaluated once per
+    distinct value: a survey has few codes but may have a million rows."""
+    positions, uniques = pd.factorize(values, use_na_sentinel=True)
+    results = np.array([function(value) for value in uniques] + [None], dtype=object)
+    return pd.Series(results[positions], index=values.index, dtype=object)
 
 
 def _finish_categorical(mapped: pd.Series, order: list[str], spec: Mapping[str, Any],
@@ -193,8 +201,12 @@ def _finish_categorical(mapped: pd.Series, order: list[str], spec: Mapping[str, 
                 "recode produces; list every level in order"
             )
         order = configured
-    categorical = pd.Categorical(mapped.where(mapped.notna(), None), categories=order,
-                                 ordered=ordered)
+    # Coded from the distinct values: a million strings matched one by one take seconds.
+    positions, uniques = pd.factorize(mapped, use_na_sentinel=True)
+    level_of_unique = np.append(pd.Index(order, dtype=object).get_indexer(
+        pd.Index(uniques, dtype=object)), -1)
+    categorical = pd.Categorical.from_codes(level_of_unique[positions],
+                                            categories=order, ordered=ordered)
     return pd.Series(categorical, index=mapped.index), order
 
 
@@ -219,8 +231,12 @@ def _binary(spec: Mapping[str, Any], values: pd.Series, ctx: _Context, concept: 
         raise unmapped_error(where, origin, values, unmapped,
                              f"add it to concepts.{concept} (map or false_values), declare it "
                              "missing, or set unmapped: missing")
-    return pd.Series(pd.array(mapped.where(~pd.Series(unmapped, index=mapped.index)),
-                              dtype="Int8"), index=values.index)
+    # 0/1 as an Int8 array built from numpy: pandas' conversion of a million Python objects
+    # takes seconds.
+    raw = mapped.to_numpy(dtype=object)
+    missing = pd.isna(raw) | unmapped
+    flags = np.where(missing, 0, raw).astype(np.int8)
+    return pd.Series(pd.arrays.IntegerArray(flags, missing), index=values.index)
 
 
 def _scale(spec: Mapping[str, Any], ctx: _Context, concept: str
