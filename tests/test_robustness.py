@@ -212,3 +212,23 @@ def test_alpha_matches_pingouin_on_the_example_leisure_items(example) -> None:
         scale_reliability(items, {"leisure": ["zuf_kultr", "zuf_sport"]})
     with pytest.raises(sk.ArgumentError, match="at least two"):
         scale_reliability(items, {"leisure": ["zuf_sport"]})
+
+
+def test_permutations_on_a_sample_of_large_folds(monkeypatch) -> None:
+    """Folds larger than PERMUTATION_ROWS are permuted on a random sample of that many:
+    the importances still find the interaction, are reproducible, and differ from the
+    whole-fold ones only by sampling error; AUCs and predictions use the whole fold."""
+    from surveykit.models import robustness
+
+    design = _sample(3000, 2, "interaction")
+    whole = robustness_check(design, "y", ["x", "region", "z"], seed=11, n_repeats=2)
+    monkeypatch.setattr(robustness, "PERMUTATION_ROWS", 300)
+    sampled = robustness_check(design, "y", ["x", "region", "z"], seed=11, n_repeats=2)
+    again = robustness_check(design, "y", ["x", "region", "z"], seed=11, n_repeats=2)
+    pd.testing.assert_frame_equal(sampled.importance, again.importance)
+    pd.testing.assert_frame_equal(sampled.metrics, whole.metrics)
+    assert not sampled.importance.equals(whole.importance)
+    boosting = sampled.importance.loc["boosting", "auc_drop"]
+    assert boosting["x"] > 0.1
+    np.testing.assert_allclose(boosting, whole.importance.loc["boosting", "auc_drop"],
+                               atol=0.06)
