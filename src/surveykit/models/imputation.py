@@ -638,7 +638,9 @@ def fit_imputations(design: SurveyDesign, formula: str, model: str = "logit", m:
                        iterations=iterations, predictors=setup.extra, donors=donors, only=only)
     fits = []
     for part in completed:
-        frame = data.copy()
+        # A shallow copy: with pandas' copy-on-write only the imputed columns are new, so
+        # m completed data sets do not hold m copies of every column.
+        frame = data.copy(deep=False)
         for name in setup.chain:
             frame[name] = pd.concat([part[name],
                                      data.loc[~setup.inside, name]]).loc[data.index]
