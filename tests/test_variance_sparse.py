@@ -101,3 +101,29 @@ def test_design_variance_takes_sparse_influence_through_raking() -> None:
     influence = _influence(frame, seed=22)
     np.testing.assert_allclose(design.variance(influence), design.variance(
         influence.toarray()), rtol=1e-9)
+
+
+@pytest.mark.parametrize("adjust", list(ADJUSTMENTS))
+def test_dense_influence_corrected_at_once_equals_each_adjustment_in_turn(
+        adjust: str, monkeypatch) -> None:
+    """On large data dense influence values are residualised for all cell-based
+    adjustments at once (`corrected_influence`); the residuals and the covariance must be
+    those of each adjustment's ``residualise`` in turn."""
+    from surveykit.design import variance
+    from surveykit.design.sparse_variance import corrected_influence
+
+    frame = _sample(n=1500, seed=31)
+    design = ADJUSTMENTS[adjust](sk.SurveyDesign(frame, weights="w", strata="stratum",
+                                                 ids="psu"))
+    rng = np.random.default_rng(32)
+    values = np.asfortranarray(rng.normal(size=(len(frame), 4)) * frame["w"].to_numpy()[:, None])
+    in_turn = values
+    for adjustment in design.adjustments:
+        in_turn = adjustment.residualise(in_turn)
+    at_once = corrected_influence(values, [a.correction for a in design.adjustments])
+    np.testing.assert_allclose(at_once, in_turn, rtol=1e-10, atol=1e-10 * np.abs(in_turn).max())
+    assert np.abs(at_once - values).max() > 1e-3 * np.abs(values).max()  # it did correct
+    sequential = taylor_covariance(values, design.structure, "fail", design.adjustments)
+    monkeypatch.setattr(variance, "BATCHED_MINIMUM", 0)
+    batched = taylor_covariance(values, design.structure, "fail", design.adjustments)
+    np.testing.assert_allclose(batched, sequential, rtol=1e-10)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["IndicatorCorrection", "sparse_stage_covariance"]
+__all__ = ["IndicatorCorrection", "corrected_influence", "sparse_stage_covariance"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,7 +140,7 @@ def _corrections_as_matrices(matrix: Any, corrections: Sequence[IndicatorCorrect
     for correction in corrections:
         reading = sparse.csr_matrix((correction.reading, (correction.codes, np.arange(n))),
                                     shape=(correction.size, n))
-        start = np.asarray((reading @ matrix).todense())
+        start = _dense(reading @ matrix)
         if bases:
             start -= (reading @ sparse.hstack(bases, format="csc")).toarray() \
                 @ np.vstack(blocks)
@@ -148,6 +148,43 @@ def _corrections_as_matrices(matrix: Any, corrections: Sequence[IndicatorCorrect
                                        shape=(n, correction.size)))
         blocks.append(correction.coefficients(start))
     return sparse.hstack(bases, format="csc"), np.vstack(blocks)
+
+
+def _dense(product: Any) -> np.ndarray:
+    """A product that is sparse or dense, as a dense array."""
+    return product.toarray() if hasattr(product, "toarray") else np.asarray(product)
+
+
+def corrected_influence(values: np.ndarray, corrections: Sequence[IndicatorCorrection]
+                        ) -> np.ndarray:
+    """Dense influence values residualised for every adjustment in turn.
+
+    The same residuals as calling each adjustment's ``residualise`` in order, as
+    ``x − Σ_a B_a C_a``: adjustment a's coefficients ``C_a`` come from the cell sums of
+    ``x`` read by ``L_a``, less ``Σ_{b<a} (L_a B_b) C_b`` (small tables), so ``x`` is
+    read once per adjustment and corrected once per adjustment at the end. A raked and
+    trimmed design has several adjustments; residualising a million × p matrix through
+    each in turn (each pass making new n × p arrays) was most of a large model's variance.
+    """
+    # Column by column: bincount and the gathers from the small coefficient tables read
+    # contiguous columns, and no n × p temporary is made.
+    residuals = np.array(values, dtype=float, order="F")
+    k = residuals.shape[1]
+    coefficients: list[np.ndarray] = []
+    for a, correction in enumerate(corrections):
+        start = np.empty((correction.size, k))
+        for column in range(k):
+            start[:, column] = np.bincount(correction.codes,
+                                           weights=residuals[:, column] * correction.reading,
+                                           minlength=correction.size)
+        for earlier, coefficient in zip(corrections[:a], coefficients, strict=True):
+            start -= _table(correction.codes, correction.size, earlier.codes, earlier.size,
+                            correction.reading * earlier.basis) @ coefficient
+        coefficients.append(correction.coefficients(start))
+    for correction, coefficient in zip(corrections, coefficients, strict=True):
+        for column in range(k):
+            residuals[:, column] -= correction.basis * coefficient[correction.codes, column]
+    return residuals
 
 
 def sparse_stage_covariance(influence: Any, data: Any, lonely_psu: str,

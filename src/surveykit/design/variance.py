@@ -23,7 +23,7 @@ from typing import Protocol
 import numpy as np
 
 from surveykit._core.errors import DataError
-from surveykit.design.sparse_variance import sparse_stage_covariance
+from surveykit.design.sparse_variance import corrected_influence, sparse_stage_covariance
 from surveykit.design.structure import Structure
 
 __all__ = [
@@ -32,6 +32,11 @@ __all__ = [
     "replicate_covariance",
     "taylor_covariance",
 ]
+
+#: From this many respondents, dense influence values are residualised for cell-based weight
+#: adjustments all at once (`surveykit.design.sparse_variance.corrected_influence`); below,
+#: each adjustment's ``residualise`` in turn (the same residuals up to rounding).
+BATCHED_MINIMUM = 20_000
 
 #: R's ``options(survey.lonely.psu=)`` values.
 LONELY_PSU_OPTIONS = ("fail", "remove", "adjust", "average", "certainty")
@@ -217,8 +222,13 @@ def taylor_covariance(
     values = np.asarray(influence, dtype=float)
     if values.ndim == 1:
         values = values[:, None]
-    for adjustment in adjustments:
-        values = adjustment.residualise(values)
+    corrections = [getattr(adjustment, "correction", None) for adjustment in adjustments]
+    if len(values) >= BATCHED_MINIMUM and corrections and \
+            all(c is not None for c in corrections):
+        values = corrected_influence(values, corrections)
+    else:
+        for adjustment in adjustments:
+            values = adjustment.residualise(values)
     n = values.shape[0]
     if present is None:
         present = np.ones((n, values.shape[1]), dtype=bool)
