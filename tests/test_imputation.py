@@ -381,7 +381,7 @@ def test_cell_predictors_are_the_dense_imputation_matrix() -> None:
         parts = [*(imputation._block(e, e.values) for e in extras),
                  *(b for i, b in enumerate(blocks) if i != j)]
         dense = imputation._rows(parts, ~variable.missing)
-        cells = imputation._cell_predictors(variables, current, extras, j)
+        cells = imputation._CellCodes(variables, current, extras).matrix(j, current)
         assert cells is not None
         observed = cells.rows(~variable.missing)
         rebuilt = np.empty(dense.shape)
@@ -463,7 +463,7 @@ def test_the_chains_combined_codes_follow_imputed_values() -> None:
         current[j][variable.missing] = draws
         kept.update(j, variable.missing, draws)
         for k in range(len(variables)):
-            fresh = imputation._cell_predictors(variables, current, extras, k)
+            fresh = imputation._CellCodes(variables, current, extras).matrix(k, current)
             updated = kept.matrix(k, current)
             np.testing.assert_array_equal(updated.table[updated.cells],
                                           fresh.table[fresh.cells])

@@ -47,7 +47,7 @@ RIDGE = 1e-5             # linear imputation model: ridge relative to diag(X'X),
 PRIOR_PRECISION = 1e-2   # logit imputation models: N(0, 100) prior keeps separation finite
 _STRATUM_COLUMN = "__surveykit_stratum__"
 #: A numeric variable with at most this many distinct values joins the cells of the
-#: imputation models on large data (`_cell_predictors`).
+#: imputation models on large data (`_CellCodes`).
 _FEW_VALUES = 64
 
 # Why not scikit-learn's IterativeImputer: it models every column as numeric (no logistic
@@ -393,19 +393,12 @@ class _CellCodes:
         return cells_of_combined(column, combined, self.space, parts, numeric, share=0.25)
 
 
-def _cell_predictors(variables: list[_Variable], current: list[np.ndarray],
-                     extras: list[_Variable], j: int) -> CellMatrix | None:
-    """``[1, extras…, blocks of the variables other than j]`` in cell form, built from
-    the level codes."""
-    return _CellCodes(variables, current, extras).matrix(j, current)
-
-
 def _chain(variables: list[_Variable], extras: list[_Variable], visit: list[int],
            iterations: int, donors: int, rng: np.random.Generator) -> list[np.ndarray]:
     """One MICE chain: start from random observed values, then cycle the models.
 
     With many respondents each model's predictors are built in cell form straight from
-    the level codes (`_cell_predictors`); otherwise, or where the cells would not pay, as
+    the level codes (`_CellCodes`); otherwise, or where the cells would not pay, as
     a dense matrix. Both give the same models up to rounding."""
     current = [variable.values.copy() for variable in variables]
     for j in visit:
