@@ -225,7 +225,33 @@ class _Fold:
                 ) -> np.ndarray:
         if model == "logit":
             return special.expit(logit_matrix @ self.logit_beta)
-        return self.boosting.predict_proba(boosting_matrix)[:, 1]
+        # Trees predict each row on its own, so predicting each distinct row once and
+        # copying gives the same values; a fold of a large survey has few distinct rows,
+        # and the permutation importance predicts every fold many times.
+        first, inverse = distinct_rows(boosting_matrix)
+        return self.boosting.predict_proba(boosting_matrix[first])[:, 1][inverse]
+
+
+def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each distinct row of ``matrix`` and every row's distinct row.
+
+    ``matrix[first][inverse]`` equals ``matrix``. Columns are coded one by one and the
+    codes combined into one integer per row, which is much faster than ``np.unique`` over
+    rows; where the combined code would not fit an int64 it falls back to that.
+    """
+    n, p = matrix.shape
+    combined = np.zeros(n, dtype=np.int64)
+    space = 1
+    for column in range(p):
+        levels, codes = np.unique(matrix[:, column], return_inverse=True)
+        if space * len(levels) >= 1 << 62:
+            _, first, inverse = np.unique(matrix, axis=0, return_index=True,
+                                          return_inverse=True)
+            return first, inverse.ravel()
+        combined += codes.astype(np.int64) * space
+        space *= len(levels)
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    return first, inverse
 
 
 @dataclass(frozen=True)
