@@ -467,3 +467,73 @@ def test_the_chains_combined_codes_follow_imputed_values() -> None:
             updated = kept.matrix(k, current)
             np.testing.assert_array_equal(updated.table[updated.cells],
                                           fresh.table[fresh.cells])
+
+
+def test_pmm_order_from_cells_is_the_stable_argsort() -> None:
+    """Predictive mean matching sorts the observed respondents by their fitted values; from
+    the cells it ranks the cells' values instead, and must give the very same order — ties
+    (equal values in different cells, as two equal coefficients give) in row order."""
+    from surveykit.models import imputation
+    from surveykit.models.cell_matrix import coded_cell_matrix
+
+    rng = np.random.default_rng(21)
+    n = 30_000
+    first, second = rng.integers(0, 5, n), rng.integers(0, 4, n)
+    dummies = np.eye(5)[:, 1:], np.eye(4)[:, 1:]
+    cells = coded_cell_matrix(8, [(np.zeros(n, dtype=np.int64), np.ones((1, 1)),
+                                   np.array([0])),
+                                  (first, dummies[0], np.arange(1, 5)),
+                                  (second, dummies[1], np.arange(5, 8))], [])
+    assert cells is not None and not len(cells.other)
+    for beta in (rng.normal(size=8),                          # distinct cell values
+                 np.array([0.5, 1.0, 1.0, 2.0, 0.0, 1.0, 2.0, 0.0])):  # many ties
+        fitted = cells.product(beta)
+        order = imputation._fitted_order(cells, beta, fitted)
+        np.testing.assert_array_equal(order, np.argsort(fitted, kind="stable"))
+    dense = np.column_stack([np.ones(n), rng.normal(size=n)])
+    beta = np.array([0.1, 2.0])
+    fitted = dense @ beta
+    np.testing.assert_array_equal(imputation._fitted_order(dense, beta, fitted),
+                                  np.argsort(fitted, kind="stable"))
+
+
+def test_chains_on_grouped_counts_equal_the_cell_matrix_route(monkeypatch) -> None:
+    """On large data a categorical variable's model is counted straight from the chain's
+    combined codes (`_CellCodes.grouped`); the imputations must be those of the cell-matrix
+    route bit for bit — the same cells, counts, fits and draws — including a level that a
+    constant column among the observed drops, and a numeric variable (PMM) in the chain."""
+    from surveykit.models import imputation
+
+    rng = np.random.default_rng(43)
+    n = 45_000
+    edu = rng.choice(["low", "mid", "high"], n)
+    score = rng.integers(1, 8, n).astype(float)
+    move = (rng.random(n) < special.expit(-1 + 0.4 * (edu == "high") + 0.2 * score)
+            ).astype(float)
+    frame = pd.DataFrame({
+        "edu": pd.Categorical(edu), "score": score, "move": move,
+        "region": pd.Categorical(rng.choice(["a", "b", "c", "d"], n)),
+        "stratum": pd.Categorical(rng.integers(0, 6, n)),
+    })
+    # region "d" only where edu is missing: its dummy is constant among edu's observed
+    # (region is complete, so it only predicts)
+    frame.loc[rng.random(n) < 0.12, "edu"] = np.nan
+    frame.loc[frame["region"].eq("d") & frame["edu"].notna(), "region"] = "c"
+    for name in ("score", "move"):
+        frame.loc[rng.random(n) < 0.08, name] = np.nan
+    names = ["edu", "score", "move", "region"]
+    calls = []
+    original = imputation._CellCodes.grouped
+
+    def counted(self, j, missing):
+        model = original(self, j, missing)
+        calls.append(model is not None)
+        return model
+    monkeypatch.setattr(imputation._CellCodes, "grouped", counted)
+    grouped = impute(frame, names, m=2, seed=5, iterations=3, predictors=["stratum"])
+    assert calls == [True] * 2 * 3 * 2  # edu and move × 3 iterations × 2 chains
+    monkeypatch.setattr(imputation._CellCodes, "grouped", lambda self, j, missing: None)
+    matrix = impute(frame, names, m=2, seed=5, iterations=3, predictors=["stratum"])
+    for first, second in zip(grouped, matrix, strict=True):
+        pd.testing.assert_frame_equal(first, second)
+    assert not grouped[0].equals(grouped[1])

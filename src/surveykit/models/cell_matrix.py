@@ -17,14 +17,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CellMatrix", "CodedPart", "cell_matrix", "cells_of_combined", "coded_cell_matrix"]
+__all__ = ["CellMatrix", "CodedPart", "cell_matrix", "cell_table", "cells_of_combined",
+           "coded_cell_matrix"]
 
 #: Below this many rows the dense products are fast enough (and results stay bit-identical).
 CELL_MINIMUM = 20_000
 #: At most this many 0/1 columns (their combination is packed into the bits of an integer).
 _MAX_BINARY = 40
 #: Bits for which the cell codes are counted with a bincount instead of sorted.
-_BINCOUNT_BITS = 22
+BINCOUNT_BITS = 22
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def cell_matrix(X: np.ndarray) -> CellMatrix | None:
     codes = np.zeros(n, dtype=np.int64)
     for bit, column in enumerate(binary):
         codes |= X[:, column].astype(np.int64) << bit
-    if len(binary) <= _BINCOUNT_BITS:
+    if len(binary) <= BINCOUNT_BITS:
         present = np.bincount(codes, minlength=1 << len(binary)) > 0
         observed = np.flatnonzero(present)
         if len(observed) > n // 20:
@@ -223,7 +224,7 @@ def cells_of_combined(n_columns: int, combined: np.ndarray, space: int,
     """
     n = len(combined)
     largest = int(share * n)
-    if space <= 1 << _BINCOUNT_BITS:
+    if space <= 1 << BINCOUNT_BITS:
         present = np.bincount(combined, minlength=space) > 0
         observed = np.flatnonzero(present)
         if len(observed) > largest:
@@ -233,14 +234,7 @@ def cells_of_combined(n_columns: int, combined: np.ndarray, space: int,
         observed, cells = np.unique(combined, return_inverse=True)
         if len(observed) > largest:
             return None
-    binary = np.concatenate([part.columns for part in parts]).astype(np.int64)
-    table = np.empty((len(observed), len(binary)))
-    position = 0
-    for part in parts:
-        width = len(part.columns)
-        levels = (observed // part.multiplier) % len(part.table)
-        table[:, position:position + width] = part.table[levels]
-        position += width
+    binary, table = cell_table(observed, parts)
     if numeric:
         other = np.concatenate([columns for _, columns in numeric]).astype(np.int64)
         values = np.asfortranarray(np.hstack([values for values, _ in numeric]))
@@ -249,3 +243,18 @@ def cells_of_combined(n_columns: int, combined: np.ndarray, space: int,
     if len(binary) + len(other) != n_columns:
         raise ValueError("coded_cell_matrix: the predictors do not fill the columns")
     return CellMatrix(cells.astype(np.intp), table, binary, other, values)
+
+
+def cell_table(observed: np.ndarray, parts: Sequence[CodedPart]
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The columns the ``parts`` fill and their values in each cell of ``observed``
+    (combined codes): a K × q table, columns in the parts' order."""
+    binary = np.concatenate([part.columns for part in parts]).astype(np.int64)
+    table = np.empty((len(observed), len(binary)))
+    position = 0
+    for part in parts:
+        width = len(part.columns)
+        levels = (observed // part.multiplier) % len(part.table)
+        table[:, position:position + width] = part.table[levels]
+        position += width
+    return binary, table

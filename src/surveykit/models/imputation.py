@@ -26,10 +26,12 @@ from surveykit._core.errors import ArgumentError, DataError
 from surveykit._core.messages import did_you_mean
 from surveykit.models.base import ModelResult
 from surveykit.models.cell_matrix import (
+    BINCOUNT_BITS,
     CELL_MINIMUM,
     CellMatrix,
     CodedPart,
     cell_matrix,
+    cell_table,
     cells_of_combined,
 )
 from surveykit.models.frame import formula_variables
@@ -49,6 +51,10 @@ _STRATUM_COLUMN = "__surveykit_stratum__"
 #: A numeric variable with at most this many distinct values joins the cells of the
 #: imputation models on large data (`_CellCodes`).
 _FEW_VALUES = 64
+#: At most this many cells per respondent: more, and the cell form of an imputation
+#: model's predictors would not pay (a model whose columns all depend on the cell then
+#: runs its Newton steps on the cells, so up to a quarter still pays).
+_CELL_SHARE = 0.25
 
 # Why not scikit-learn's IterativeImputer: it models every column as numeric (no logistic
 # or multinomial models; categories come back as floats), its ``sample_posterior`` draws
@@ -157,7 +163,7 @@ def _draw_pmm(X_obs: np.ndarray | CellMatrix, y_obs: np.ndarray,
     residual = y_obs - fitted
     sigma = np.sqrt(residual @ residual / rng.chisquare(max(n_obs - p, 1)))
     beta_star = beta + sigma * (np.linalg.cholesky(inverse) @ rng.standard_normal(p))
-    order = np.argsort(fitted, kind="stable")
+    order = _fitted_order(X_obs, beta, fitted)
     ranked, target = fitted[order], _product(X_mis, beta_star)
     k, rows = min(donors, n_obs), np.arange(len(target))
     width = min(2 * k, n_obs)
@@ -167,6 +173,25 @@ def _draw_pmm(X_obs: np.ndarray | CellMatrix, y_obs: np.ndarray,
     nearest = np.argsort(np.abs(ranked[window] - target[:, None]), axis=1, kind="stable")
     pick = nearest[rows, rng.integers(0, k, size=len(target))]
     return y_obs[order[window[rows, pick]]]
+
+
+def _fitted_order(X: np.ndarray | CellMatrix, beta: np.ndarray, fitted: np.ndarray
+                  ) -> np.ndarray:
+    """``np.argsort(fitted, kind="stable")``, faster where the fitted values are a function
+    of few cells.
+
+    Respondents are then sorted by the rank of their cell's value (equal values share a
+    rank), which numpy's stable sort does in one counting pass for 16-bit keys: the same
+    order, ties in row order, without comparing a million floats.
+    """
+    if not isinstance(X, CellMatrix) or len(X.other) or X.n_cells > 1 << 16:
+        return np.argsort(fitted, kind="stable")
+    values = X.table @ beta[X.binary]
+    by_value = np.argsort(values, kind="stable")
+    ordered = values[by_value]
+    rank = np.empty(len(values), dtype=np.uint16)
+    rank[by_value] = np.concatenate([[0], np.cumsum(ordered[1:] != ordered[:-1])])
+    return np.argsort(rank[X.cells], kind="stable")
 
 
 def _logit_information(X: np.ndarray, probs: np.ndarray, penalty: np.ndarray,
@@ -284,13 +309,55 @@ def _draw_logit(X_obs: np.ndarray | CellMatrix, codes_obs: np.ndarray,
     if start is not None and start.shape != (X_obs.shape[1], classes - 1):
         start = None
     beta, information = _fit_logit(X_obs, codes, classes, start)
+    return _draw_levels(beta, information, observed, lambda draw: _product(X_mis, draw),
+                        X_mis.shape[0], rng), beta
+
+
+def _draw_levels(beta: np.ndarray, information: np.ndarray, observed: np.ndarray,
+                 product: Any, n_missing: int, rng: np.random.Generator) -> np.ndarray:
+    """β* ~ N(β̂, I(β̂)⁻¹), then each missing value's level from its probabilities under
+    β* (``product(β*)`` gives the missing rows' linear predictors)."""
     covariance = np.linalg.inv(information)
     root = np.linalg.cholesky((covariance + covariance.T) / 2)
     draw = beta + (root @ rng.standard_normal(beta.size)).reshape(beta.shape, order="F")
-    probs = _softmax(_product(X_mis, draw))[0]
+    probs = _softmax(product(draw))[0]
     below = np.cumsum(np.column_stack([1 - probs.sum(axis=1), probs[:, :-1]]), axis=1)
-    chosen = (rng.random(X_mis.shape[0])[:, None] > below).sum(axis=1)
-    return observed[chosen].astype(float), beta
+    chosen = (rng.random(n_missing)[:, None] > below).sum(axis=1)
+    return observed[chosen].astype(float)
+
+
+@dataclass(frozen=True)
+class _GroupedCells:
+    """A categorical imputation model on its cells, straight from the combined codes.
+
+    ``table``: each cell's predictor columns (cells of all respondents, constant columns
+    among the observed left out); ``used``: cells with observed values; ``counts``: per
+    used cell, its observed respondents per level of the variable; ``missing_cells``: the
+    cell of each respondent with a missing value.
+    """
+
+    table: np.ndarray
+    used: np.ndarray
+    counts: np.ndarray
+    missing_cells: np.ndarray
+
+
+def _draw_logit_cells(model: _GroupedCells, rng: np.random.Generator,
+                      start: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """`_draw_logit` for a model given by its cells' counts: the same fit and draws."""
+    present = model.counts.sum(axis=0) > 0
+    observed = np.flatnonzero(present)
+    if len(observed) == 1:
+        return np.full(len(model.missing_cells), float(observed[0])), None
+    classes = len(observed)
+    if start is not None and start.shape != (model.table.shape[1], classes - 1):
+        start = None
+    counts = model.counts[:, observed]
+    beta, information = _newton(model.table[model.used], counts[:, 1:].astype(float),
+                                counts.sum(axis=1).astype(float), start, None)
+    return _draw_levels(beta, information, observed,
+                        lambda draw: (model.table @ draw)[model.missing_cells],
+                        len(model.missing_cells), rng), beta
 
 
 def _rows(parts: list[np.ndarray], rows: np.ndarray) -> np.ndarray:
@@ -366,14 +433,13 @@ class _CellCodes:
             self.total[rows] += (new - codes[rows]) * self.multipliers[k]
         codes[rows] = new
 
-    def matrix(self, j: int, current: list[np.ndarray]) -> CellMatrix | None:
-        """``[1, extras…, blocks of the variables other than j]`` in cell form."""
-        if not self.usable:
-            return None
+    def _parts(self, j: int, current: list[np.ndarray] | None
+               ) -> tuple[list[CodedPart], list[tuple[np.ndarray, np.ndarray]], int]:
+        """The coded parts and numeric blocks of ``[1, extras…, variables other than j]``
+        and its number of columns (``current``: the chain's values, for numeric blocks)."""
         parts = [CodedPart(np.ones((1, 1)), np.array([0]), 1)]
         numeric = []
         column = 1
-        values = [source.values for source in self.sources[:self.offset]] + current
         skip = self.offset + j
         for k, (source, table) in enumerate(zip(self.sources, self.tables, strict=True)):
             if k == skip:
@@ -382,15 +448,60 @@ class _CellCodes:
             columns = np.arange(column, column + width)
             column += width
             if table is None:
-                numeric.append((_block(source, values[k]), columns))
+                values = source.values if k < self.offset or current is None \
+                    else current[k - self.offset]
+                numeric.append((_block(source, values), columns))
             elif width:
                 parts.append(CodedPart(table, columns, self.multipliers[k]))
+        return parts, numeric, column
+
+    def matrix(self, j: int, current: list[np.ndarray]) -> CellMatrix | None:
+        """``[1, extras…, blocks of the variables other than j]`` in cell form."""
+        if not self.usable:
+            return None
+        parts, numeric, columns = self._parts(j, current)
+        skip = self.offset + j
         combined = self.total
         if self.codes[skip] is not None:
             combined = self.total - self.codes[skip] * self.multipliers[skip]
-        # Up to a quarter as many cells as rows still pays: a model whose columns all
-        # depend on the cell runs its Newton steps on the cells (`_fit_logit`).
-        return cells_of_combined(column, combined, self.space, parts, numeric, share=0.25)
+        return cells_of_combined(columns, combined, self.space, parts, numeric,
+                                 share=_CELL_SHARE)
+
+    def grouped(self, j: int, missing: np.ndarray) -> _GroupedCells | None:
+        """Variable ``j``'s model as counts per cell and level, from one count of the
+        combined codes of the respondents who answered (None where a predictor is numeric
+        with many values, or where `matrix` would give no cell form).
+
+        `matrix` followed by `_fit_logit` counts the same cells and levels, but reads
+        every respondent several times per model; here the respondents are read once, and
+        the rest works on the table of codes: the same cells in the same order, so the
+        same fit and the same draws.
+        """
+        k = self.offset + j
+        if not self.usable or self.space > 1 << BINCOUNT_BITS or self.codes[k] is None \
+                or any(table is None for table in self.tables):
+            return None
+        radix, multiplier = len(self.tables[k]), self.multipliers[k]
+        # (codes above j's digit, j's level, codes below it) → cells × levels of j
+        counts = np.bincount(self.total[~missing], minlength=self.space).reshape(
+            -1, radix, multiplier).transpose(0, 2, 1).reshape(-1, radix)
+        missing_total = self.total[missing] - self.codes[k][missing] * multiplier
+        missing_compact = missing_total // (multiplier * radix) * multiplier \
+            + missing_total % multiplier
+        present = counts.sum(axis=1) > 0
+        everyone = present.copy()
+        everyone[missing_compact] = True
+        compact = np.flatnonzero(everyone)
+        if len(compact) > int(_CELL_SHARE * len(self.total)):
+            return None
+        parts, _, _ = self._parts(j, None)
+        _, table = cell_table(compact // multiplier * (multiplier * radix)
+                              + compact % multiplier, parts)
+        used = present[compact]
+        keep = np.ptp(table[used], axis=0) > 0  # mice's remove.lindep, as in `_chain`
+        keep[0] = True
+        return _GroupedCells(table[:, keep] if not keep.all() else table, used,
+                             counts[compact[used]], (np.cumsum(everyone) - 1)[missing_compact])
 
 
 def _chain(variables: list[_Variable], extras: list[_Variable], visit: list[int],
@@ -416,6 +527,14 @@ def _chain(variables: list[_Variable], extras: list[_Variable], visit: list[int]
             variable = variables[j]
             cells = None
             if coded is not None and int((~variable.missing).sum()) >= CELL_MINIMUM:
+                grouped = coded.grouped(j, variable.missing) \
+                    if variable.kind != "numeric" else None
+                if grouped is not None:
+                    draws, starts[j] = _draw_logit_cells(grouped, rng, starts.get(j))
+                    current[j][variable.missing] = draws
+                    blocks[j] = _block(variable, current[j])
+                    coded.update(j, variable.missing, draws)
+                    continue
                 cells = coded.matrix(j, current)
             if cells is None:
                 parts = [*extra, *(b for i, b in enumerate(blocks) if i != j)]
