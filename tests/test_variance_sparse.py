@@ -127,3 +127,42 @@ def test_dense_influence_corrected_at_once_equals_each_adjustment_in_turn(
     monkeypatch.setattr(variance, "BATCHED_MINIMUM", 0)
     batched = taylor_covariance(values, design.structure, "fail", design.adjustments)
     np.testing.assert_allclose(batched, sequential, rtol=1e-10)
+
+
+@pytest.mark.parametrize("adjustment", ["none", *ADJUSTMENTS])
+@pytest.mark.parametrize("design_name", ["one respondent per PSU", "stratified",
+                                         "stratified clusters"])
+def test_logit_on_cells_has_the_covariance_of_its_dense_influence(monkeypatch, design_name,
+                                                                   adjustment) -> None:
+    """A large logit in cell form hands the variance engine its influence values as sparse
+    (residuals per cell and numeric column) times a projection; the covariance must be that
+    of the dense influence values, and where the design has one respondent per PSU the
+    sparse route must really be taken (elsewhere the dense values are made)."""
+    from surveykit.design import sparse_variance
+    from surveykit.models import glm
+
+    rng = np.random.default_rng(31)
+    frame = _sample(24_000, 7)
+    frame["score"] = rng.normal(size=len(frame))
+    frame.loc[rng.random(len(frame)) < 0.1, "score"] = np.nan   # rows the model leaves out
+    eta = 0.3 * frame["age"].cat.codes - 0.4 * (frame["sex"] == "m") + 0.5 * frame["score"]
+    frame["y"] = (rng.random(len(frame)) < 1 / (1 + np.exp(-eta))).astype(int)
+    design = DESIGNS[design_name](frame)
+    if adjustment != "none":
+        design = ADJUSTMENTS[adjustment](design)
+    formula = "y ~ age + sex + town + score"
+    projected = []
+    original = sparse_variance.sparse_stage_covariance
+
+    def spy(*args, **kwargs):
+        projected.append(len(args) > 5 and args[5] is not None)
+        return original(*args, **kwargs)
+    monkeypatch.setattr("surveykit.design.variance.sparse_stage_covariance", spy)
+    fast = design.logit(formula)
+    assert projected == ([True] if design_name != "stratified clusters" else [])
+    dense_influence = glm._cell_influence
+    monkeypatch.setattr(glm, "_cell_influence",
+                        lambda *args: np.asarray(dense_influence(*args)))
+    dense = design.logit(formula)
+    np.testing.assert_array_equal(fast.params, dense.params)
+    np.testing.assert_allclose(fast.cov, dense.cov, rtol=1e-9, atol=1e-15)

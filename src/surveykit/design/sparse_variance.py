@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["IndicatorCorrection", "corrected_influence", "sparse_stage_covariance"]
+__all__ = ["IndicatorCorrection", "ProjectedInfluence", "corrected_influence",
+           "sparse_stage_covariance"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +51,34 @@ class IndicatorCorrection:
     reading: np.ndarray
     coefficients: Callable[[np.ndarray], np.ndarray]
 
+    def __post_init__(self) -> None:
+        # int64 codes: index arithmetic on them (code × columns) must not overflow
+        object.__setattr__(self, "codes", np.asarray(self.codes, dtype=np.int64))
+
+
+@dataclass(frozen=True, eq=False)
+class ProjectedInfluence:
+    """Influence values given as ``matrix @ projection``: sparse n × k times dense k × p.
+
+    A model whose 0/1 predictors take few combinations (cells) has influence values
+    ``r_i x_i' A``: each respondent's working residual in the column of its cell (and times
+    each numeric predictor in a column of its own), times a k × p matrix. The variance is
+    bilinear in the influence values, so the variance engine sums the sparse matrix as a
+    share table's, and applies ``projection`` to its small tables as soon as it can: a
+    million × p dense influence matrix is never made. Where that route does not apply,
+    ``np.asarray`` gives the dense values.
+    """
+
+    matrix: Any
+    projection: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.matrix.shape[0], self.projection.shape[1]
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.asarray(self.matrix @ self.projection, dtype=dtype or float)
+
 
 def _table(first: np.ndarray, n_first: int, second: np.ndarray, n_second: int,
            weights: np.ndarray) -> np.ndarray:
@@ -66,6 +95,7 @@ class _DesignTables:
     reading_basis: dict[tuple[int, int], np.ndarray]   # L_a B_b
     basis_basis: dict[tuple[int, int], np.ndarray]     # B_a' D B_b
     strata_basis: list[np.ndarray]                     # stratum sums of B_a
+    scaled_basis: list[np.ndarray]                     # per respondent: D B_a
 
 
 _CACHE: list[tuple[tuple[Any, ...], _DesignTables]] = []
@@ -91,7 +121,8 @@ def _design_tables(corrections: Sequence[IndicatorCorrection], scale: np.ndarray
                                            second.size, scale * first.basis * second.basis)
     tables = _DesignTables(reading_basis, basis_basis,
                            [_table(strata, n_strata, c.codes, c.size, c.basis)
-                            for c in corrections])
+                            for c in corrections],
+                           [scale * c.basis for c in corrections])
     _CACHE.insert(0, (key, tables))
     del _CACHE[_CACHE_SIZE:]
     return tables
@@ -99,27 +130,35 @@ def _design_tables(corrections: Sequence[IndicatorCorrection], scale: np.ndarray
 
 def _singleton_corrections(matrix: Any, corrections: Sequence[IndicatorCorrection],
                            scale: np.ndarray, strata: np.ndarray, n_strata: int,
-                           key: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray]:
+                           key: tuple[Any, ...], projection: np.ndarray | None = None
+                           ) -> tuple[np.ndarray, np.ndarray]:
     """With one respondent per cluster: the terms the adjustments add to ``t' S t`` and to
-    the stratum sums, ``(C'B'DBC − X'DBC − (X'DBC)', Σ_a (H B_a) C_a)``."""
+    the stratum sums, ``(C'B'DBC − X'DBC − (X'DBC)', Σ_a (H B_a) C_a)``; of ``X P`` where a
+    ``projection`` P is given (then the coefficient tables C are of ``X P``)."""
     k = matrix.shape[1]
+    width = k if projection is None else projection.shape[1]
     rows = matrix.indices
     columns = np.repeat(np.arange(k), np.diff(matrix.indptr))
     values = matrix.data
     tables = _design_tables(corrections, scale, strata, n_strata, key)
     coefficients: list[np.ndarray] = []
-    mixed = np.zeros((k, k))
+    mixed = np.zeros((width, width))
     for a, correction in enumerate(corrections):
-        codes = correction.codes[rows]
-        start = _table(codes, correction.size, columns, k, values * correction.reading[rows])
+        # One (cell, column) index for both tables of the adjustment: L_a X and X' D B_a.
+        flat = correction.codes[rows] * k + columns
+        cells = correction.size * k
+        start = np.bincount(flat, weights=values * correction.reading[rows],
+                            minlength=cells).reshape(correction.size, k)
+        cross = np.bincount(flat, weights=values * tables.scaled_basis[a][rows],
+                            minlength=cells).reshape(correction.size, k)
+        if projection is not None:
+            start, cross = start @ projection, cross @ projection
         for b, earlier in enumerate(coefficients):
             start -= tables.reading_basis[a, b] @ earlier
         coefficient = correction.coefficients(start)
         coefficients.append(coefficient)
-        cross = _table(columns, k, codes, correction.size,
-                       values * scale[rows] * correction.basis[rows])
-        mixed += cross @ coefficient
-    inner = np.zeros((k, k))
+        mixed += cross.T @ coefficient
+    inner = np.zeros((width, width))
     for (a, b), table in tables.basis_basis.items():
         term = coefficients[a].T @ table @ coefficients[b]
         inner += term if a == b else term + term.T
@@ -189,12 +228,14 @@ def corrected_influence(values: np.ndarray, corrections: Sequence[IndicatorCorre
 
 def sparse_stage_covariance(influence: Any, data: Any, lonely_psu: str,
                             corrections: Sequence[IndicatorCorrection] = (),
-                            key: tuple[Any, ...] = ()) -> np.ndarray:
+                            key: tuple[Any, ...] = (),
+                            projection: np.ndarray | None = None) -> np.ndarray:
     """One stage's covariance of sparse influence values, residualised by ``corrections``.
 
     ``data`` is the variance engine's stage description (`surveykit.design.variance`);
     ``key`` identifies the design (its adjustments and structure) for the cache of design
-    tables.
+    tables. With a ``projection`` P (k × p; one respondent per cluster only) it is the
+    covariance of the influence values ``influence @ P`` (`ProjectedInfluence`).
     """
     from scipy import sparse
 
@@ -214,14 +255,22 @@ def sparse_stage_covariance(influence: Any, data: Any, lonely_psu: str,
                                shape=(data.n_strata, data.n_clusters))
     if data.singletons:
         totals = matrix
-        covariance = np.asarray((totals.T @ per_cluster @ totals).todense())
-        sums = np.asarray((strata @ totals).todense())              # H × k
+        if projection is None:
+            covariance = np.asarray((totals.T @ per_cluster @ totals).todense())
+            sums = np.asarray((strata @ totals).todense())              # H × k
+        else:
+            covariance = projection.T @ _dense((totals.T @ per_cluster @ totals)
+                                               @ projection)
+            sums = _dense((strata @ totals) @ projection)               # H × p
         if corrections:
             extra, stratum_terms = _singleton_corrections(
                 matrix, corrections, cluster_scale, data.cluster_stratum, data.n_strata,
-                (*key, cluster_scale))
+                (*key, cluster_scale), projection)
             covariance += extra
             sums -= stratum_terms
+    elif projection is not None:
+        raise ValueError("sparse_stage_covariance: a projection needs one respondent per "
+                         "cluster; pass the dense influence values instead")
     else:
         rows = len(data.cluster_codes)
         grouping = sparse.csr_matrix((np.ones(rows), (data.cluster_codes, np.arange(rows))),

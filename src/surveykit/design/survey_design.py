@@ -36,6 +36,7 @@ import pandas as pd
 from surveykit._core.errors import ArgumentError, ArgumentTypeError, DataError
 from surveykit._core.messages import did_you_mean
 from surveykit.design.linear import LinearStatistic
+from surveykit.design.sparse_variance import ProjectedInfluence
 from surveykit.design.structure import Structure, build_structure
 from surveykit.design.variance import (
     LONELY_PSU_OPTIONS,
@@ -271,7 +272,8 @@ class SurveyDesign:
         """
         if present is None:
             present = self._weights != 0
-        if not hasattr(influence, "tocsc"):  # scipy.sparse matrices pass as they are
+        if not hasattr(influence, "tocsc") and not isinstance(influence, ProjectedInfluence):
+            # scipy.sparse matrices (and sparse times dense) pass as they are
             influence = np.asarray(influence, dtype=float)
         return taylor_covariance(influence, self._structure, self._lonely_psu,
                                  self._adjustments, present)

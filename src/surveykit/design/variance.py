@@ -23,7 +23,11 @@ from typing import Protocol
 import numpy as np
 
 from surveykit._core.errors import DataError
-from surveykit.design.sparse_variance import corrected_influence, sparse_stage_covariance
+from surveykit.design.sparse_variance import (
+    ProjectedInfluence,
+    corrected_influence,
+    sparse_stage_covariance,
+)
 from surveykit.design.structure import Structure
 
 __all__ = [
@@ -208,7 +212,8 @@ def taylor_covariance(
     numpy.ndarray
         The k × k covariance matrix.
     """
-    if hasattr(influence, "tocsc"):  # a scipy.sparse matrix
+    projected = isinstance(influence, ProjectedInfluence)
+    if hasattr(influence, "tocsc") or projected:  # a scipy.sparse matrix (times a matrix)
         single_stage = structure.population is None or structure.n_stages == 1
         corrections = [getattr(adjustment, "correction", None) for adjustment in adjustments]
         if all(c is not None for c in corrections) and single_stage \
@@ -216,9 +221,14 @@ def taylor_covariance(
             data = _stage(structure, 0, np.ones(influence.shape[0]))
             if lonely_psu == "fail":
                 _check_lonely(data, 0)
-            return sparse_stage_covariance(influence, data, lonely_psu, corrections,
-                                           (*adjustments, structure))
-        influence = influence.toarray()
+            if not projected:
+                return sparse_stage_covariance(influence, data, lonely_psu, corrections,
+                                               (*adjustments, structure))
+            if data.singletons:
+                return sparse_stage_covariance(influence.matrix, data, lonely_psu,
+                                               corrections, (*adjustments, structure),
+                                               influence.projection)
+        influence = np.asarray(influence) if projected else influence.toarray()
     values = np.asarray(influence, dtype=float)
     if values.ndim == 1:
         values = values[:, None]

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import special, stats
 
 from surveykit._core.errors import ArgumentError
+from surveykit.design.sparse_variance import ProjectedInfluence
 from surveykit.estimation.intervals import critical_value
 from surveykit.models.base import ModelResult, model_covariance, model_degf, warn_if_separated
 from surveykit.models.categorical import model_contrasts, set_level
@@ -129,6 +130,31 @@ def _irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: _Family,
             return _Fit(beta, working, True, iteration, cross)
         deviance_old = deviance
     return _Fit(beta, working, False, max_iter, cross)
+
+
+def _cell_influence(cells: CellMatrix, residual: np.ndarray, bread: np.ndarray,
+                    used: np.ndarray) -> ProjectedInfluence:
+    """The influence values ``r_i x_i' A`` of a model in cell form, as sparse × dense.
+
+    Respondent i's row is its working residual ``r_i`` in the column of its cell and
+    ``r_i v_ij`` in a column per numeric predictor j; ``projection`` maps those columns to
+    the model's (each cell to its 0/1 columns' values, each numeric column to itself) and
+    multiplies by the bread ``A``. The variance engine sums the sparse part per cell and
+    projects its small tables (`surveykit.design.sparse_variance.ProjectedInfluence`).
+    """
+    from scipy import sparse
+
+    n_cells, numeric = cells.n_cells, len(cells.other)
+    rows = np.flatnonzero(used)
+    values = [residual] + [residual * cells.values[:, j] for j in range(numeric)]
+    columns = [cells.cells] + [np.full(len(rows), n_cells + j) for j in range(numeric)]
+    matrix = sparse.csc_matrix((np.concatenate(values),
+                                (np.tile(rows, 1 + numeric), np.concatenate(columns))),
+                               shape=(len(used), n_cells + numeric))
+    expansion = np.zeros((n_cells + numeric, bread.shape[0]))
+    expansion[:n_cells][:, cells.binary] = cells.table
+    expansion[n_cells + np.arange(numeric), cells.other] = 1.0
+    return ProjectedInfluence(matrix, expansion @ bread)
 
 
 @dataclass(frozen=True)
@@ -318,12 +344,13 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "binomial") -> GLM
     used = frame.used
     every = bool(used.all())
     X, y = (frame.X, frame.y) if every else (frame.X[used], frame.y[used])
-    X = np.asfortranarray(X)  # the IRLS works column by column
     w = design.weights if every else design.weights[used]
     fam = _Family(family)
     p = X.shape[1]
     scaled = w / w.mean()  # R's rescale=TRUE: does not change estimates or the sandwich
     cells = cell_matrix(X)
+    if cells is None:
+        X = np.asfortranarray(X)  # the dense IRLS works column by column
     fit = _irls(X, y, scaled, fam, cells=cells)
     # Collinearity from the (scaled) cross-product the IRLS built anyway: an SVD of the
     # n × p matrix would cost a fifth of a second at n = 1,000,000.
@@ -340,7 +367,7 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "binomial") -> GLM
                             "model matrix has rank below its number of columns); drop a "
                             "predictor or merge levels")
     beta = fit.beta
-    eta = X @ beta
+    eta = X @ beta if cells is None else cells.product(beta)
     mu = fam.linkinv(eta)
     if family == "binomial":
         fitted = np.full(len(frame.used), 0.5)
@@ -350,13 +377,18 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "binomial") -> GLM
     variance = fam.variance(mu)
     # R's svy.varcoef: estfun = X · working residual · working weight, bread = (X'WX)⁻¹.
     bread = np.linalg.inv(fit.cross)
-    # Computed transposed so the n × p result is column-major, as the variance engine wants.
-    scores = (bread.T @ (X.T * ((y - mu) / mu_eta * fit.working))).T
-    if every:
-        influence = scores
+    residual = (y - mu) / mu_eta * fit.working
+    if cells is not None:
+        influence = _cell_influence(cells, residual, bread, used)
     else:
-        influence = np.zeros((len(used), p), order="F")
-        influence[used] = scores
+        # Computed transposed so the n × p result is column-major, as the variance
+        # engine wants.
+        scores = (bread.T @ (X.T * residual)).T
+        if every:
+            influence = scores
+        else:
+            influence = np.zeros((len(used), p), order="F")
+            influence[used] = scores
 
     def refit(weights: np.ndarray) -> np.ndarray:
         rows = weights[used]
