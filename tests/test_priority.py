@@ -64,3 +64,22 @@ def test_coordinates_and_quadrants_agree_with_hand_computations(design) -> None:
 def test_an_item_without_the_dissatisfied_levels_is_refused(design) -> None:
     with pytest.raises(sk.ArgumentError, match="none of the dissatisfied levels"):
         priority_matrix(design, ["culture", "clubs"], ["unhappy"], "willing")
+
+
+def test_dissatisfied_levels_match_codes_by_value_or_by_text(design) -> None:
+    """A rating coded 1–5 (missing answers <NA>): levels given as numbers or as their text
+    ("5", as a config may give them) flag the same respondents."""
+    rng = np.random.default_rng(3)
+    data = design.data.assign(rating=pd.array(rng.integers(1, 6, len(design.data)),
+                                              dtype="Int64"))
+    data.loc[rng.random(len(data)) < 0.05, "rating"] = pd.NA
+    rated = design.with_data(data)
+    by_text = priority_matrix(rated, ["rating"], ["4", "5"], "willing").items.iloc[0]
+    by_value = priority_matrix(rated, ["rating"], [4, 5.0], "willing").items.iloc[0]
+    answered = data["rating"].notna().to_numpy()
+    flagged = data["rating"].isin([4, 5]).fillna(False).to_numpy(dtype=bool)
+    w = design.weights
+    share = (w * flagged)[answered].sum() / w[answered].sum()
+    assert by_text.share_dissatisfied == pytest.approx(share, rel=1e-12)
+    assert by_value.share_dissatisfied == pytest.approx(share, rel=1e-12)
+    assert by_text.n_dissatisfied == by_value.n_dissatisfied == int(flagged.sum())

@@ -91,9 +91,14 @@ def priority_matrix(design: SurveyDesign, items: Sequence[str], dissatisfied: Se
         if len(unknown) == len(dissatisfied):
             raise ArgumentError(f"priority matrix: none of the dissatisfied levels "
                                 f"{list(dissatisfied)} occurs in {item!r}")
-        flag = values.astype(object).isin(list(dissatisfied)) | \
-            values.astype(str).isin([str(v) for v in dissatisfied])
-        flag = pd.Series(np.where(values.isna(), np.nan, flag.astype(float)),
+        # Decided once per distinct value (a million respondents give a handful), by
+        # value or by its text: "2" in a config matches the code 2.
+        codes, distinct = pd.factorize(values)
+        texts = {str(level_) for level_ in dissatisfied}
+        wanted = list(dissatisfied)
+        hit = np.array([level_ in wanted or str(level_) in texts
+                        for level_ in distinct], dtype=float)
+        flag = pd.Series(np.where(codes < 0, np.nan, hit[codes] if len(hit) else 0.0),
                          index=data.index).astype("Float64")
         working = design.with_data(data.assign(_dissatisfied=flag))
         share = share_table(working, "_dissatisfied", "binary", level=level).cells.iloc[0]

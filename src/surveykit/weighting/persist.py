@@ -57,7 +57,9 @@ def write_adjustments(design: SurveyDesign, path: str | Path) -> None:
     for i, adjustment in enumerate(design.adjustments):
         arrays.update(_arrays_of(adjustment, f"{i}/"))
     with open(path, "wb") as handle:
-        np.savez_compressed(handle, **arrays)
+        # Not compressed: at a million respondents zlib took seconds of the weight step,
+        # which every later step waits for; the file is an intermediate of results/.
+        np.savez(handle, **arrays)
 
 
 def read_adjustments(path: str | Path) -> tuple[VarianceAdjustment, ...]:
