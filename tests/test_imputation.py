@@ -537,3 +537,71 @@ def test_chains_on_grouped_counts_equal_the_cell_matrix_route(monkeypatch) -> No
     for first, second in zip(grouped, matrix, strict=True):
         pd.testing.assert_frame_equal(first, second)
     assert not grouped[0].equals(grouped[1])
+
+
+def test_chains_on_a_grid_fit_the_models_of_the_cell_table(monkeypatch) -> None:
+    """A predictor with many levels (an 11-point score) becomes the inner axis of a grid in
+    the categorical models; the fits must be those on the cells of every predictor to
+    rounding, and the chains' imputations the same."""
+    from surveykit.models import imputation
+
+    rng = np.random.default_rng(47)
+    n = 40_000
+    edu = rng.choice(["low", "mid", "high"], n)
+    score = rng.integers(0, 11, n).astype(float)
+    move = (rng.random(n) < special.expit(-1.5 + 0.5 * (edu == "high") + 0.15 * score)
+            ).astype(float)
+    frame = pd.DataFrame({"edu": pd.Categorical(edu), "score": score, "move": move,
+                          "stratum": pd.Categorical(rng.integers(0, 6, n))})
+    for name, share in (("edu", 0.12), ("score", 0.05), ("move", 0.08)):
+        frame.loc[rng.random(n) < share, name] = np.nan
+    variables = [imputation._encode(frame[name], name) for name in ("edu", "score", "move")]
+    extras = [imputation._encode(frame["stratum"], "stratum")]
+    current = [v.values.copy() for v in variables]
+    for j, variable in enumerate(variables):
+        current[j][variable.missing] = rng.choice(variable.values[~variable.missing],
+                                                  int(variable.missing.sum()))
+    coded = imputation._CellCodes(variables, current, extras)
+    for j in (0, 2):  # edu (three levels) and move (0/1)
+        on_grid = coded.grouped(j, np.flatnonzero(variables[j].missing))
+        assert on_grid.grid is not None and len(on_grid.grid.inner) == 11
+        assert on_grid.grid.shape[0] == len(on_grid.counts) <= len(on_grid.table) * 11
+        with monkeypatch.context() as patch:
+            patch.setattr(imputation, "_GRID_LEVELS", 10**6)
+            flat = coded.grouped(j, np.flatnonzero(variables[j].missing))
+        assert flat.grid is None and len(flat.table) > 5 * len(on_grid.table)
+        draws_grid, beta_grid = imputation._draw_logit_cells(on_grid,
+                                                             np.random.default_rng(1), None)
+        draws_flat, beta_flat = imputation._draw_logit_cells(flat, np.random.default_rng(1),
+                                                             None)
+        np.testing.assert_allclose(beta_grid, beta_flat, rtol=1e-9, atol=1e-12)
+        np.testing.assert_array_equal(draws_grid, draws_flat)
+    names = ["edu", "score", "move"]
+    grid = impute(frame, names, m=2, seed=9, iterations=3, predictors=["stratum"])
+    monkeypatch.setattr(imputation, "_GRID_LEVELS", 10**6)
+    flat = impute(frame, names, m=2, seed=9, iterations=3, predictors=["stratum"])
+    for first, second in zip(grid, flat, strict=True):
+        pd.testing.assert_frame_equal(first, second)
+
+
+def test_cell_grid_products_are_those_of_its_dense_matrix() -> None:
+    """`CellGrid` stands for the matrix whose row i is outer row ``outer_of[i]`` and inner
+    row ``inner_of[i]`` in their columns (interleaved in any order); its products must be
+    the dense ones."""
+    from surveykit.models.cell_matrix import CellGrid
+
+    rng = np.random.default_rng(4)
+    outer_of, inner_of = np.nonzero(rng.random((9, 6)) < 0.6)
+    grid = CellGrid(rng.integers(0, 2, (9, 4)).astype(float), rng.normal(size=(6, 2)),
+                    np.array([0, 1, 3, 5]), np.array([2, 4]), outer_of, inner_of)
+    dense = np.zeros((len(outer_of), 6))
+    dense[:, [0, 1, 3, 5]] = grid.outer[outer_of]
+    dense[:, [2, 4]] = grid.inner[inner_of]
+    assert grid.shape == dense.shape
+    weights, beta = rng.normal(size=len(dense)), rng.normal(size=(6, 2))
+    residuals = rng.normal(size=(len(dense), 3))
+    np.testing.assert_allclose(grid.gram(weights), dense.T @ (dense * weights[:, None]),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(grid.product(beta), dense @ beta, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(grid.transpose_product(residuals), dense.T @ residuals,
+                               rtol=1e-12, atol=1e-12)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CellMatrix", "CodedPart", "cell_matrix", "cell_table", "cells_of_combined",
+__all__ = ["CellGrid", "CellMatrix", "CodedPart", "cell_matrix", "cell_table", "cells_of_combined",
            "coded_cell_matrix"]
 
 #: Below this many rows the dense products are fast enough (and results stay bit-identical).
@@ -258,3 +258,62 @@ def cell_table(observed: np.ndarray, parts: Sequence[CodedPart]
         table[:, position:position + width] = part.table[levels]
         position += width
     return binary, table
+
+
+@dataclass(frozen=True)
+class CellGrid:
+    """A model matrix whose rows are points of a grid of two codes: row i holds
+    ``outer[outer_of[i]]`` in the columns ``outer_columns`` and ``inner[inner_of[i]]`` in
+    ``inner_columns``.
+
+    Cells of many 0/1 columns times the levels of one predictor with many values (a
+    0–10 score) are many rows of many columns; on the grid ``X'WX`` costs a few
+    bincounts over the rows and products of the two small tables, not rows × columns².
+    """
+
+    outer: np.ndarray
+    inner: np.ndarray
+    outer_columns: np.ndarray
+    inner_columns: np.ndarray
+    outer_of: np.ndarray
+    inner_of: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(rows, p)`` of the matrix it stands for."""
+        return len(self.outer_of), len(self.outer_columns) + len(self.inner_columns)
+
+    def product(self, beta: np.ndarray) -> np.ndarray:
+        """``X β`` for ``β`` of shape (p, m)."""
+        return (self.outer @ beta[self.outer_columns])[self.outer_of] \
+            + (self.inner @ beta[self.inner_columns])[self.inner_of]
+
+    def _sums(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sums of ``values`` per outer and per inner row."""
+        return (np.bincount(self.outer_of, weights=values, minlength=len(self.outer)),
+                np.bincount(self.inner_of, weights=values, minlength=len(self.inner)))
+
+    def transpose_product(self, residuals: np.ndarray) -> np.ndarray:
+        """``X' R`` for an n × m matrix ``R``."""
+        out = np.empty((self.shape[1], residuals.shape[1]))
+        for column in range(residuals.shape[1]):
+            by_outer, by_inner = self._sums(residuals[:, column])
+            out[self.outer_columns, column] = self.outer.T @ by_outer
+            out[self.inner_columns, column] = self.inner.T @ by_inner
+        return out
+
+    def gram(self, weights: np.ndarray) -> np.ndarray:
+        """``X' diag(weights) X``."""
+        outer, inner = self.outer_columns, self.inner_columns
+        by_outer, by_inner = self._sums(weights)
+        mixed = np.column_stack([
+            np.bincount(self.outer_of, weights=weights * self.inner[self.inner_of, c],
+                        minlength=len(self.outer)) for c in range(self.inner.shape[1])]) \
+            if self.inner.shape[1] else np.zeros((len(self.outer), 0))
+        out = np.empty((self.shape[1], self.shape[1]))
+        out[np.ix_(outer, outer)] = self.outer.T @ (self.outer * by_outer[:, None])
+        out[np.ix_(inner, inner)] = self.inner.T @ (self.inner * by_inner[:, None])
+        cross = self.outer.T @ mixed
+        out[np.ix_(outer, inner)] = cross
+        out[np.ix_(inner, outer)] = cross.T
+        return out

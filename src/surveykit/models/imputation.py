@@ -28,6 +28,7 @@ from surveykit.models.base import ModelResult
 from surveykit.models.cell_matrix import (
     BINCOUNT_BITS,
     CELL_MINIMUM,
+    CellGrid,
     CellMatrix,
     CodedPart,
     cell_matrix,
@@ -55,6 +56,9 @@ _FEW_VALUES = 64
 #: model's predictors would not pay (a model whose columns all depend on the cell then
 #: runs its Newton steps on the cells, so up to a quarter still pays).
 _CELL_SHARE = 0.25
+#: A predictor with at least this many levels becomes the inner axis of a grid in the
+#: chains' categorical models (`_CellCodes.grouped`).
+_GRID_LEVELS = 8
 
 # Why not scikit-learn's IterativeImputer: it models every column as numeric (no logistic
 # or multinomial models; categories come back as floats), its ``sample_posterior`` draws
@@ -340,23 +344,40 @@ class _GroupedCells:
     used: np.ndarray
     counts: np.ndarray
     missing_cells: np.ndarray
+    #: With a grid (its points: the used cells' inner levels with answers): ``table``
+    #: holds the outer columns of every cell, ``counts`` is points × levels, and
+    #: ``missing_inner`` the inner level of each missing respondent.
+    grid: CellGrid | None = None
+    missing_inner: np.ndarray | None = None
 
 
 def _draw_logit_cells(model: _GroupedCells, rng: np.random.Generator,
                       start: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
     """`_draw_logit` for a model given by its cells' counts: the same fit and draws."""
-    present = model.counts.sum(axis=0) > 0
+    levels = model.counts.reshape(-1, model.counts.shape[-1])
+    present = levels.sum(axis=0) > 0
     observed = np.flatnonzero(present)
     if len(observed) == 1:
         return np.full(len(model.missing_cells), float(observed[0])), None
     classes = len(observed)
-    if start is not None and start.shape != (model.table.shape[1], classes - 1):
+    grid = model.grid
+    p = model.table.shape[1] if grid is None else grid.shape[1]
+    if start is not None and start.shape != (p, classes - 1):
         start = None
-    counts = model.counts[:, observed]
-    beta, information = _newton(model.table[model.used], counts[:, 1:].astype(float),
-                                counts.sum(axis=1).astype(float), start, None)
-    return _draw_levels(beta, information, observed,
-                        lambda draw: (model.table @ draw)[model.missing_cells],
+    counts = levels[:, observed]
+    if grid is None:
+        beta, information = _newton(model.table[model.used], counts[:, 1:].astype(float),
+                                    counts.sum(axis=1).astype(float), start, None)
+        return _draw_levels(beta, information, observed,
+                            lambda draw: (model.table @ draw)[model.missing_cells],
+                            len(model.missing_cells), rng), beta
+    beta, information = _newton(grid, counts[:, 1:].astype(float),
+                                counts.sum(axis=1).astype(float), start, grid)
+
+    def missing_eta(draw: np.ndarray) -> np.ndarray:
+        return (model.table @ draw[grid.outer_columns])[model.missing_cells] \
+            + (grid.inner @ draw[grid.inner_columns])[model.missing_inner]
+    return _draw_levels(beta, information, observed, missing_eta,
                         len(model.missing_cells), rng), beta
 
 
@@ -423,7 +444,7 @@ class _CellCodes:
                 self.total += codes * multiplier
 
     def update(self, j: int, rows: np.ndarray, values: np.ndarray) -> None:
-        """Variable ``j`` took new ``values`` in ``rows`` (a mask)."""
+        """Variable ``j`` took new ``values`` in ``rows`` (positions)."""
         k = self.offset + j
         codes = self.codes[k]
         if codes is None:
@@ -433,11 +454,13 @@ class _CellCodes:
             self.total[rows] += (new - codes[rows]) * self.multipliers[k]
         codes[rows] = new
 
-    def _parts(self, j: int, current: list[np.ndarray] | None
+    def _parts(self, j: int, current: list[np.ndarray] | None, inner: int | None = None
                ) -> tuple[list[CodedPart], list[tuple[np.ndarray, np.ndarray]], int]:
         """The coded parts and numeric blocks of ``[1, extras…, variables other than j]``
-        and its number of columns (``current``: the chain's values, for numeric blocks)."""
+        and its number of columns (``current``: the chain's values, for numeric blocks).
+        The part of source ``inner``, if given, comes last (the inner axis of a grid)."""
         parts = [CodedPart(np.ones((1, 1)), np.array([0]), 1)]
+        last = []
         numeric = []
         column = 1
         skip = self.offset + j
@@ -452,8 +475,9 @@ class _CellCodes:
                     else current[k - self.offset]
                 numeric.append((_block(source, values), columns))
             elif width:
-                parts.append(CodedPart(table, columns, self.multipliers[k]))
-        return parts, numeric, column
+                (last if k == inner else parts).append(
+                    CodedPart(table, columns, self.multipliers[k]))
+        return parts + last, numeric, column
 
     def matrix(self, j: int, current: list[np.ndarray]) -> CellMatrix | None:
         """``[1, extras…, blocks of the variables other than j]`` in cell form."""
@@ -467,41 +491,100 @@ class _CellCodes:
         return cells_of_combined(columns, combined, self.space, parts, numeric,
                                  share=_CELL_SHARE)
 
-    def grouped(self, j: int, missing: np.ndarray) -> _GroupedCells | None:
+    def grouped(self, j: int, rows: np.ndarray) -> _GroupedCells | None:
         """Variable ``j``'s model as counts per cell and level, from one count of the
-        combined codes of the respondents who answered (None where a predictor is numeric
-        with many values, or where `matrix` would give no cell form).
+        combined codes of the respondents who answered (``rows``: the positions of those
+        who did not); None where a predictor is numeric with many values, or where
+        `matrix` would give no cell form.
 
         `matrix` followed by `_fit_logit` counts the same cells and levels, but reads
         every respondent several times per model; here the respondents are read once, and
-        the rest works on the table of codes: the same cells in the same order, so the
-        same fit and the same draws.
+        the rest works on the table of codes: the same cells in the same order. Where a
+        predictor has many levels (`_GRID_LEVELS`), its levels become the inner axis of a
+        grid (`surveykit.models.cell_matrix.CellGrid`) and the cells are those of the other
+        predictors: the same model on far fewer cells (the same fit to rounding);
+        otherwise the very same fit and draws as `matrix`.
         """
         k = self.offset + j
         if not self.usable or self.space > 1 << BINCOUNT_BITS or self.codes[k] is None \
                 or any(table is None for table in self.tables):
             return None
-        radix, multiplier = len(self.tables[k]), self.multipliers[k]
-        # (codes above j's digit, j's level, codes below it) → cells × levels of j
-        counts = np.bincount(self.total[~missing], minlength=self.space).reshape(
-            -1, radix, multiplier).transpose(0, 2, 1).reshape(-1, radix)
-        missing_total = self.total[missing] - self.codes[k][missing] * multiplier
-        missing_compact = missing_total // (multiplier * radix) * multiplier \
-            + missing_total % multiplier
-        present = counts.sum(axis=1) > 0
-        everyone = present.copy()
-        everyone[missing_compact] = True
+        radices = [len(table) for table in self.tables]
+        others = [s for s in range(len(self.sources)) if s != k]
+        widest = max(others, key=lambda s: radices[s], default=None)
+        inner = widest if widest is not None and radices[widest] >= _GRID_LEVELS else None
+        # The counts as an array with one axis per source (the first source varies
+        # fastest), then: outer cells (the remaining sources, in the order of the combined
+        # code) × inner level × level of j.
+        outer_sources = [s for s in reversed(range(len(self.sources))) if s not in (k, inner)]
+        outer_shape = tuple(radices[s] for s in outer_sources)
+        axis = {s: len(self.sources) - 1 - s for s in range(len(self.sources))}
+        levels_of_inner = radices[inner] if inner is not None else 1
+        # the answers' codes: everyone's less the missing respondents' (``rows``)
+        counts = _move_to_end(np.bincount(self.total, minlength=self.space)
+                              - np.bincount(self.total[rows], minlength=self.space),
+                              radices[::-1], [axis[s] for s in (inner, k) if s is not None]
+                              ).reshape(-1, levels_of_inner, radices[k])
+        missing_outer = np.ravel_multi_index(
+            [self.codes[s][rows] for s in outer_sources], outer_shape) \
+            if outer_sources else np.zeros(len(rows), dtype=np.int64)
+        missing_inner = self.codes[inner][rows] if inner is not None \
+            else np.zeros(len(rows), dtype=np.int64)
+        answered = counts.sum(axis=2) > 0                 # outer × inner
+        cells = answered.copy()
+        cells[missing_outer, missing_inner] = True
+        if int(cells.sum()) > int(_CELL_SHARE * len(self.total)):
+            return None  # as `matrix`: the cells would not pay
+        everyone = cells.any(axis=1)
         compact = np.flatnonzero(everyone)
-        if len(compact) > int(_CELL_SHARE * len(self.total)):
-            return None
-        parts, _, _ = self._parts(j, None)
-        _, table = cell_table(compact // multiplier * (multiplier * radix)
-                              + compact % multiplier, parts)
-        used = present[compact]
-        keep = np.ptp(table[used], axis=0) > 0  # mice's remove.lindep, as in `_chain`
+        combined = np.zeros(len(compact), dtype=np.int64)
+        for source, levels in zip(outer_sources, np.unravel_index(compact, outer_shape),
+                                  strict=True):
+            combined += levels * self.multipliers[source]
+        parts, _, columns = self._parts(j, None, inner)
+        grid_part = parts[-1:] if inner is not None and self.tables[inner].shape[1] else []
+        outer_columns, table = cell_table(combined, parts[:len(parts) - len(grid_part)])
+        used = answered.any(axis=1)[compact]
+        keep = np.zeros(columns, dtype=bool)
+        keep[outer_columns] = np.ptp(table[used], axis=0) > 0  # mice's remove.lindep
         keep[0] = True
-        return _GroupedCells(table[:, keep] if not keep.all() else table, used,
-                             counts[compact[used]], (np.cumsum(everyone) - 1)[missing_compact])
+        missing_cells = (np.cumsum(everyone) - 1)[missing_outer]
+        if inner is None:
+            return _GroupedCells(table[:, keep[outer_columns]]
+                                 if not keep.all() else table, used,
+                                 counts[compact[used], 0], missing_cells)
+        if not grid_part:  # the inner predictor has no columns (one level observed)
+            values, inner_columns = np.zeros((levels_of_inner, 0)), np.zeros(0, np.int64)
+        else:
+            values, inner_columns = grid_part[0].table, grid_part[0].columns
+        keep[inner_columns] = np.ptp(values[answered.any(axis=0)], axis=0) > 0
+        kept_outer, kept_inner = keep[outer_columns], keep[inner_columns]
+        position = np.cumsum(keep) - 1
+        # the grid's points: cells and inner levels with answers
+        outer_of, inner_of = np.nonzero(answered[compact[used]])
+        grid = CellGrid(table[used][:, kept_outer], values[:, kept_inner],
+                        position[outer_columns[kept_outer]],
+                        position[inner_columns[kept_inner]], outer_of, inner_of)
+        return _GroupedCells(table[:, kept_outer], used,
+                             counts[compact[used]][outer_of, inner_of], missing_cells,
+                             grid, missing_inner)
+
+
+def _move_to_end(values: np.ndarray, shape: Sequence[int], axes: Sequence[int]
+                 ) -> np.ndarray:
+    """``values.reshape(shape)`` with ``axes`` moved to the end (in that order), the others
+    kept in order, as an array; neighbouring kept axes are merged first, because a
+    transposition of few axes copies much faster than one of a dozen."""
+    cuts = sorted(axes)
+    merged: list[int] = []
+    start = 0
+    for cut in cuts:
+        merged += [math.prod(shape[start:cut]), shape[cut]]
+        start = cut + 1
+    merged.append(math.prod(shape[start:]))
+    kept = [2 * i for i in range(len(cuts) + 1)]
+    moved = [2 * cuts.index(a) + 1 for a in axes]
+    return np.ascontiguousarray(values.reshape(merged).transpose([*kept, *moved]))
 
 
 def _chain(variables: list[_Variable], extras: list[_Variable], visit: list[int],
@@ -516,9 +599,10 @@ def _chain(variables: list[_Variable], extras: list[_Variable], visit: list[int]
         variable = variables[j]
         observed = variable.values[~variable.missing]
         current[j][variable.missing] = rng.choice(observed, size=int(variable.missing.sum()))
-    blocks = [_block(variable, values) for variable, values in zip(variables, current,
-                                                                    strict=True)]
-    extra = [_block(variable, variable.values) for variable in extras]
+    # Dense predictor blocks are made when a model needs them (None: not yet, or stale
+    # since the variable took new values); models in cell form do not.
+    blocks: list[np.ndarray | None] = [None] * len(variables)
+    extra: list[np.ndarray] | None = None
     large = len(current[0]) >= CELL_MINIMUM
     coded = _CellCodes(variables, current, extras) if large else None
     starts: dict[int, np.ndarray | None] = {}
@@ -527,16 +611,20 @@ def _chain(variables: list[_Variable], extras: list[_Variable], visit: list[int]
             variable = variables[j]
             cells = None
             if coded is not None and int((~variable.missing).sum()) >= CELL_MINIMUM:
-                grouped = coded.grouped(j, variable.missing) \
-                    if variable.kind != "numeric" else None
+                rows = np.flatnonzero(variable.missing)  # few: index arrays are faster
+                grouped = coded.grouped(j, rows) if variable.kind != "numeric" else None
                 if grouped is not None:
                     draws, starts[j] = _draw_logit_cells(grouped, rng, starts.get(j))
-                    current[j][variable.missing] = draws
-                    blocks[j] = _block(variable, current[j])
-                    coded.update(j, variable.missing, draws)
+                    current[j][rows] = draws
+                    blocks[j] = None
+                    coded.update(j, rows, draws)
                     continue
                 cells = coded.matrix(j, current)
             if cells is None:
+                if extra is None:
+                    extra = [_block(variable, variable.values) for variable in extras]
+                blocks = [_block(variables[i], current[i]) if block is None else block
+                          for i, block in enumerate(blocks)]
                 parts = [*extra, *(b for i, b in enumerate(blocks) if i != j)]
                 X_obs = _rows(parts, ~variable.missing)
                 X_mis = _rows(parts, variable.missing)
@@ -555,9 +643,9 @@ def _chain(variables: list[_Variable], extras: list[_Variable], visit: list[int]
             else:
                 draws, starts[j] = _draw_logit(X_obs, y_obs, X_mis, rng, starts.get(j))
             current[j][variable.missing] = draws
-            blocks[j] = _block(variable, current[j])
+            blocks[j] = None
             if coded is not None:
-                coded.update(j, variable.missing, draws)
+                coded.update(j, np.flatnonzero(variable.missing), draws)
     return current
 
 
