@@ -497,6 +497,18 @@ def test_pmm_order_from_cells_is_the_stable_argsort() -> None:
                                   np.argsort(fitted, kind="stable"))
 
 
+def _education_score_move(rng: np.random.Generator, n: int, score_levels: range
+                          ) -> pd.DataFrame:
+    """Education (three levels), an integer score, a 0/1 outcome depending on both and six
+    strata, complete; the tests of the chains' cell forms make values missing."""
+    edu = rng.choice(["low", "mid", "high"], n)
+    score = rng.choice(np.array(score_levels, dtype=float), n)
+    move = (rng.random(n) < special.expit(-1.5 + 0.5 * (edu == "high") + 0.15 * score)
+            ).astype(float)
+    return pd.DataFrame({"edu": pd.Categorical(edu), "score": score, "move": move,
+                         "stratum": pd.Categorical(rng.integers(0, 6, n))})
+
+
 def test_chains_on_grouped_counts_equal_the_cell_matrix_route(monkeypatch) -> None:
     """On large data a categorical variable's model is counted straight from the chain's
     combined codes (`_CellCodes.grouped`); the imputations must be those of the cell-matrix
@@ -506,15 +518,8 @@ def test_chains_on_grouped_counts_equal_the_cell_matrix_route(monkeypatch) -> No
 
     rng = np.random.default_rng(43)
     n = 45_000
-    edu = rng.choice(["low", "mid", "high"], n)
-    score = rng.integers(1, 8, n).astype(float)
-    move = (rng.random(n) < special.expit(-1 + 0.4 * (edu == "high") + 0.2 * score)
-            ).astype(float)
-    frame = pd.DataFrame({
-        "edu": pd.Categorical(edu), "score": score, "move": move,
-        "region": pd.Categorical(rng.choice(["a", "b", "c", "d"], n)),
-        "stratum": pd.Categorical(rng.integers(0, 6, n)),
-    })
+    frame = _education_score_move(rng, n, score_levels=range(1, 8)).assign(
+        region=pd.Categorical(rng.choice(["a", "b", "c", "d"], n)))
     # region "d" only where edu is missing: its dummy is constant among edu's observed
     # (region is complete, so it only predicts)
     frame.loc[rng.random(n) < 0.12, "edu"] = np.nan
@@ -547,12 +552,7 @@ def test_chains_on_a_grid_fit_the_models_of_the_cell_table(monkeypatch) -> None:
 
     rng = np.random.default_rng(47)
     n = 40_000
-    edu = rng.choice(["low", "mid", "high"], n)
-    score = rng.integers(0, 11, n).astype(float)
-    move = (rng.random(n) < special.expit(-1.5 + 0.5 * (edu == "high") + 0.15 * score)
-            ).astype(float)
-    frame = pd.DataFrame({"edu": pd.Categorical(edu), "score": score, "move": move,
-                          "stratum": pd.Categorical(rng.integers(0, 6, n))})
+    frame = _education_score_move(rng, n, score_levels=range(11))
     for name, share in (("edu", 0.12), ("score", 0.05), ("move", 0.08)):
         frame.loc[rng.random(n) < share, name] = np.nan
     variables = [imputation._encode(frame[name], name) for name in ("edu", "score", "move")]
