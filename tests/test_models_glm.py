@@ -306,7 +306,7 @@ def test_effects_and_margins_on_distinct_rows_equal_those_on_every_row(monkeypat
     """On large data AMEs and predictive margins are computed once per distinct combination
     of the formula's variables with its summed weight; they must be those of every row,
     and the grouping must really be taken (few distinct rows)."""
-    from surveykit.models import glm
+    from surveykit.models import cell_matrix
 
     rng = np.random.default_rng(23)
     n = 30_000
@@ -324,7 +324,7 @@ def test_effects_and_margins_on_distinct_rows_equal_those_on_every_row(monkeypat
     settings = {"age": ["18-29", "60+"], "commuter": [0, 1]}
     fast_effects = model.marginal_effects()
     fast_margins = model.predictive_margins(settings)
-    monkeypatch.setattr(glm, "CELL_MINIMUM", 10**9)
+    monkeypatch.setattr(cell_matrix, "CELL_MINIMUM", 10**9)
     assert len(model._distinct_rows()[0]) == n
     pd.testing.assert_frame_equal(fast_effects, model.marginal_effects(), rtol=1e-10)
     pd.testing.assert_frame_equal(fast_margins, model.predictive_margins(settings),

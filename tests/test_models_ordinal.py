@@ -381,3 +381,33 @@ def test_newton_without_a_maximum_raises_convergence_error(sample) -> None:
     lik = ordinal_module._Likelihood(X, y, np.ones(len(y)), ordinal_module.Link("logit"), 2)
     with pytest.raises(sk.ConvergenceError, match=r"no finite maximum.*merge sparse"):
         ordinal_module._newton(lik, np.array([0.0, -1.0, 1.0]))
+
+
+@pytest.mark.parametrize("replicate", [False, True])
+def test_grouped_likelihood_gives_the_fit_on_every_respondent(monkeypatch, replicate) -> None:
+    """On large data the likelihood runs on groups of respondents alike in x and y with
+    their summed weights; estimates, covariance and deviance must be those of the fit on
+    every respondent (to the optimiser's rounding), with linearisation and with replicate
+    weights, and the grouping must really be taken (age in whole years: few groups)."""
+    from surveykit.models import cell_matrix
+
+    frame = _simulate(24_000, 12).assign(age=lambda f: f["age"].round())
+    design = _survey(frame)
+    if replicate:
+        design = design.replicate("bootstrap", replicates=8, seed=3)
+    groups = []
+    original = ordinal_module.distinct_groups
+
+    def spy(columns):
+        found = original(columns)
+        groups.append(None if found is None else len(found[1]))
+        return found
+    monkeypatch.setattr(ordinal_module, "distinct_groups", spy)
+    grouped = design.ordinal_logit(FORMULA)
+    assert groups[0] is not None and groups[0] < 24_000 / 10
+    monkeypatch.setattr(cell_matrix, "CELL_MINIMUM", 10**9)
+    every = design.ordinal_logit(FORMULA)
+    assert groups[-1] is None
+    np.testing.assert_allclose(grouped.params, every.params, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(grouped.cov, every.cov, rtol=1e-7, atol=1e-14)
+    assert grouped.deviance == pytest.approx(every.deviance, rel=1e-10)

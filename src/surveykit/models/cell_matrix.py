@@ -14,11 +14,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-__all__ = ["CellGrid", "CellMatrix", "CodedPart", "cell_matrix", "cell_table", "cells_of_combined",
-           "coded_cell_matrix"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["CellGrid", "CellMatrix", "CodedPart", "cell_matrix", "cell_table",
+           "cells_of_combined", "coded_cell_matrix", "distinct_groups"]
 
 #: Below this many rows the dense products are fast enough (and results stay bit-identical).
 CELL_MINIMUM = 20_000
@@ -317,3 +321,26 @@ class CellGrid:
         out[np.ix_(outer, inner)] = cross
         out[np.ix_(inner, outer)] = cross.T
         return out
+
+
+def distinct_groups(columns: pd.DataFrame, share: float = 0.25
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Respondents alike in all ``columns``: each row's group (0 … G−1) and the first row
+    of each group; None below `CELL_MINIMUM` rows or with more than ``share`` × rows
+    groups (then the grouping would not pay).
+
+    A model's likelihood, average effects and margins are weighted sums of a function of
+    a respondent's variables, so respondents alike in all of them can be taken together
+    with their summed weight.
+    """
+    n = len(columns)
+    if n < CELL_MINIMUM or columns.shape[1] == 0:
+        return None
+    group = columns.groupby(list(columns.columns), observed=True, dropna=False,
+                            sort=False).ngroup().to_numpy()
+    size = int(group.max()) + 1
+    if size > int(share * n):
+        return None
+    first = np.empty(size, dtype=np.intp)
+    first[group[::-1]] = np.arange(n)[::-1]
+    return group, first

@@ -24,7 +24,7 @@ from surveykit.design.sparse_variance import ProjectedInfluence
 from surveykit.estimation.intervals import critical_value
 from surveykit.models.base import ModelResult, model_covariance, model_degf, warn_if_separated
 from surveykit.models.categorical import model_contrasts, set_level
-from surveykit.models.cell_matrix import CELL_MINIMUM, CellMatrix, cell_matrix
+from surveykit.models.cell_matrix import CellMatrix, cell_matrix, distinct_groups
 from surveykit.models.frame import INTERCEPT, ModelFrame, model_frame
 
 if TYPE_CHECKING:
@@ -180,17 +180,13 @@ class GLMResult(ModelResult):
         data = self.design._data.loc[self.frame.used]
         w = self.design.weights[self.frame.used]
         columns = [name for name in self.frame.variables if name != self.frame.outcome]
-        if len(data) < CELL_MINIMUM or not columns or \
-                any(name not in data.columns for name in columns):
+        if any(name not in data.columns for name in columns):
             return data, w
-        group = data[columns].groupby(columns, observed=True, dropna=False,
-                                      sort=False).ngroup().to_numpy()
-        size = int(group.max()) + 1
-        if size > len(data) // 4:
+        groups = distinct_groups(data[columns])
+        if groups is None:
             return data, w
-        first = np.empty(size, dtype=np.intp)
-        first[group[::-1]] = np.arange(len(group))[::-1]
-        return data.iloc[first], np.bincount(group, weights=w, minlength=size)
+        group, first = groups
+        return data.iloc[first], np.bincount(group, weights=w, minlength=len(first))
 
     def predict(self, profiles: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         """Predicted probabilities (or means) for profiles, with design-based intervals.

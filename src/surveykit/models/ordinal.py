@@ -36,6 +36,7 @@ from surveykit.models.categorical import (
     categorical_frame,
     check_rank,
 )
+from surveykit.models.cell_matrix import distinct_groups
 from surveykit.models.frame import level_name, term_columns
 from surveykit.models.optim import optim_hessian, vmmin
 
@@ -48,6 +49,7 @@ LINKS = {"logit": "logit", "logistic": "logit", "probit": "probit"}
 _RELTOL = float(np.sqrt(np.finfo(float).eps))   # optim()'s default reltol
 _EPS = float(np.finfo(float).eps)
 _OUTER_CUT = 100.0                               # svyolr's ζ₀ = −100, ζ_K = 100
+_OUTCOME_CODE = "__surveykit_outcome_code__"
 
 
 # ---------------------------------------------------------------- the likelihood
@@ -81,6 +83,14 @@ class _Likelihood:
     w: np.ndarray
     link: Link
     q: int             # number of cut-points
+    #: The respondents' mean weight where rows are groups of respondents alike in x and y
+    #: (``w`` then holds their summed weights: the same likelihood, on fewer rows).
+    mean_weight: float | None = None
+
+    @property
+    def respondent_mean(self) -> float:
+        """The mean weight of the respondents (not of the rows, if they are groups)."""
+        return float(self.w.mean()) if self.mean_weight is None else self.mean_weight
 
     def _split(self, par: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return par[: self.X.shape[1]], par[self.X.shape[1]:]
@@ -189,7 +199,8 @@ def _maximise(lik: _Likelihood, start: np.ndarray) -> _Fit:
     hessian = lik.hessian(beta, zeta)
     try:
         step = np.linalg.solve(hessian, lik.gradient(np.concatenate([beta, zeta]), "zeta"))
-        se = np.sqrt(np.clip(np.diag(np.linalg.inv(hessian)), 0, None) * lik.w.mean())
+        se = np.sqrt(np.clip(np.diag(np.linalg.inv(hessian)), 0, None)
+                     * lik.respondent_mean)
         short = not np.all(np.abs(step) <= 1e-3 * se)
     except np.linalg.LinAlgError:
         short = True
@@ -199,11 +210,11 @@ def _maximise(lik: _Likelihood, start: np.ndarray) -> _Fit:
     return _Fit(polished[:p], polished[p:], lik.value(polished, "zeta"), iterations + steps)
 
 
-def _start(X: np.ndarray, y: np.ndarray, w: np.ndarray, q: int, link: Link,
-           rule: str) -> np.ndarray:
+def _start(lik: _Likelihood, rule: str) -> np.ndarray:
     """svyolr's (``rule="svyolr"``) or polr's starting values on the (β, θ) scale."""
+    X, y, w, q, link = lik.X, lik.y, lik.w, lik.q, lik.link
     middle = (q + 1) // 2
-    weights = w / w.mean() if rule == "svyolr" else w
+    weights = w / lik.respondent_mean if rule == "svyolr" else w
     fit = binary_glm(np.column_stack([np.ones(len(y)), X]), (y >= middle).astype(float),
                      weights, link)
     if not fit.converged:
@@ -389,20 +400,37 @@ def fit_ordinal(design: SurveyDesign, formula: str, link: str = "logit",
     X, y, w = frame.X[used], frame.y[used].astype(np.int64), design.weights[used]
     check_rank(X, formula, intercept=True)
     q, p = len(frame.outcome_levels) - 1, X.shape[1]
-    lik = _Likelihood(X, y, w, distribution, q)
+    # On large data the likelihood runs on groups of respondents alike in every variable
+    # of the formula, outcome included, with their summed weights: the same sums.
+    data = design._data
+    groups = distinct_groups(data.loc[used, frame.variables].assign(**{_OUTCOME_CODE: y})) \
+        if all(name in data.columns for name in frame.variables) else None
+    if groups is None:
+        lik = _Likelihood(X, y, w, distribution, q)
+    else:
+        group, first = groups
+        lik = _Likelihood(X[first], y[first], np.bincount(group, weights=w),
+                          distribution, q, float(w.mean()))
     replicate = design.uses_replicates  # R's svrep method starts as polr
-    fit = _maximise(lik, _start(X, y, w, q, distribution, "polr" if replicate else "svyolr"))
+    fit = _maximise(lik, _start(lik, "polr" if replicate else "svyolr"))
     theta = _theta(fit.zeta)
     inverse = np.linalg.pinv(optim_hessian(lik.gradient, np.concatenate([fit.beta, theta])),
                              rcond=_RELTOL)  # MASS::ginv
     to_zeta = linalg.block_diag(np.eye(p), _jacobian(theta))
+    scores = lik.scores(fit.beta, fit.zeta)
+    if groups is not None:  # a respondent's score is its weight's share of its group's
+        share = np.divide(w, lik.w[group], out=np.zeros(len(w)), where=lik.w[group] != 0)
+        scores = scores[group] * share[:, None]
     influence = np.zeros((len(used), p + q))
-    influence[used] = lik.scores(fit.beta, fit.zeta) @ (to_zeta @ inverse @ to_zeta.T)
+    influence[used] = scores @ (to_zeta @ inverse @ to_zeta.T)
     estimate = np.concatenate([fit.beta, fit.zeta])
 
     def refit(weights: np.ndarray) -> np.ndarray:
-        again = _maximise(dataclasses.replace(lik, w=weights[used]),
-                          np.concatenate([fit.beta, theta]))
+        rows = weights[used]
+        replicate_lik = dataclasses.replace(lik, w=rows) if groups is None else \
+            dataclasses.replace(lik, w=np.bincount(group, weights=rows),
+                                mean_weight=float(rows.mean()))
+        again = _maximise(replicate_lik, np.concatenate([fit.beta, theta]))
         return np.concatenate([again.beta, again.zeta])
 
     covariance = model_covariance(design, influence, used, refit=refit, estimate=estimate)
