@@ -67,10 +67,17 @@ def _binary_deviance(y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> float:
 
 
 def binary_glm(X: np.ndarray, y: np.ndarray, w: np.ndarray, link: Link,
-               influence: bool = False, epsilon: float = 1e-8, max_iter: int = 25) -> BinaryFit:
+               influence: bool = False, epsilon: float = 1e-8, max_iter: int = 25,
+               start_weights: np.ndarray | None = None) -> BinaryFit:
     """IRLS as R's ``glm.fit`` (binomial family, logit or probit link): the same start
-    ``(w·y + ½)/(w + 1)`` and stopping rule, so svyolr's starting values are R's."""
-    eta = link.linkfun((w * y + 0.5) / (w + 1))
+    ``(w·y + ½)/(w + 1)`` and stopping rule, so svyolr's starting values are R's.
+
+    Rows that stand for groups of respondents (``w`` their summed weights) start from
+    their respondents' mean weight, ``start_weights``: R's start is per respondent, and
+    a summed weight would start a row next to 0 or 1.
+    """
+    start = w if start_weights is None else start_weights
+    eta = link.linkfun((start * y + 0.5) / (start + 1))
     deviance_old = _binary_deviance(y, link.linkinv(eta), w)
     beta, converged = np.zeros(X.shape[1]), False
     for _ in range(max_iter):

@@ -84,8 +84,10 @@ class _Likelihood:
     link: Link
     q: int             # number of cut-points
     #: The respondents' mean weight where rows are groups of respondents alike in x and y
-    #: (``w`` then holds their summed weights: the same likelihood, on fewer rows).
+    #: (``w`` then holds their summed weights: the same likelihood, on fewer rows), and
+    #: the respondents per row.
     mean_weight: float | None = None
+    sizes: np.ndarray | None = None
 
     @property
     def respondent_mean(self) -> float:
@@ -214,9 +216,10 @@ def _start(lik: _Likelihood, rule: str) -> np.ndarray:
     """svyolr's (``rule="svyolr"``) or polr's starting values on the (β, θ) scale."""
     X, y, w, q, link = lik.X, lik.y, lik.w, lik.q, lik.link
     middle = (q + 1) // 2
-    weights = w / lik.respondent_mean if rule == "svyolr" else w
+    scale = lik.respondent_mean if rule == "svyolr" else 1.0
     fit = binary_glm(np.column_stack([np.ones(len(y)), X]), (y >= middle).astype(float),
-                     weights, link)
+                     w / scale, link,
+                     start_weights=None if lik.sizes is None else w / lik.sizes / scale)
     if not fit.converged:
         raise ConvergenceError("ordinal model: the binary model for starting values did not "
                                "converge; merge sparse outcome levels")
@@ -225,6 +228,29 @@ def _start(lik: _Likelihood, rule: str) -> np.ndarray:
         spacing = spacing / 1.7
     gammas = -fit.beta[0] + spacing - spacing[middle - 1]
     return np.concatenate([fit.beta[1:], _theta(gammas)])
+
+
+def _respondent_groups(design: SurveyDesign, frame: Any, y: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Groups of the model's respondents alike in every variable of the formula and in the
+    outcome (`surveykit.models.cell_matrix.distinct_groups`); None where they do not pay."""
+    data, used = design._data, frame.used
+    if not all(name in data.columns for name in frame.variables):
+        return None
+    return distinct_groups(data.loc[used, frame.variables].assign(**{_OUTCOME_CODE: y}))
+
+
+def _per_respondent(values: np.ndarray, w: np.ndarray,
+                    groups: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """Per-respondent rows from rows of groups (``groups`` None: already per respondent).
+
+    Scores and influence values are a respondent's weight times a function of x and y, so
+    a respondent's row is its weight's share of its group's row."""
+    if groups is None:
+        return values
+    group = groups[0]
+    total = np.bincount(group, weights=w)[group]
+    return values[group] * np.divide(w, total, out=np.zeros(len(w)), where=total != 0)[:, None]
 
 
 # ---------------------------------------------------------------- results
@@ -301,13 +327,25 @@ class OrdinalResult(CategoricalPredictions, ModelResult):
             split (columns).
         """
         frame, used = self.frame, self.frame.used
-        X = np.column_stack([np.ones(used.sum()), frame.X[used]])
         y = frame.y[used]
-        q, width = len(self.levels) - 1, X.shape[1]
+        q, width = len(self.levels) - 1, frame.X.shape[1] + 1
         link = Link(self.link)
+        w = self.design.weights[used]
+        # On large data the split models run on groups of respondents alike in x and y, as
+        # the model itself (`fit_ordinal`), with their summed weights.
+        groups = _respondent_groups(self.design, frame, y)
+        rows = np.arange(len(y)) if groups is None else groups[1]
+        X = np.column_stack([np.ones(len(rows)), frame.X[used][rows]])
+
+        def sums(weights: np.ndarray) -> np.ndarray:
+            return weights if groups is None else np.bincount(groups[0], weights=weights)
+
+        sizes = None if groups is None else np.bincount(groups[0])
 
         def fit_splits(weights: np.ndarray, influence: bool) -> list[BinaryFit]:
-            fits = [binary_glm(X, (y > k).astype(float), weights, link, influence)
+            summed = sums(weights)
+            fits = [binary_glm(X, (y[rows] > k).astype(float), summed, link, influence,
+                               start_weights=None if sizes is None else summed / sizes)
                     for k in range(q)]
             for k, fit in enumerate(fits):
                 if not fit.converged:
@@ -316,10 +354,11 @@ class OrdinalResult(CategoricalPredictions, ModelResult):
                         f"{self.levels[k]!r} did not converge; merge sparse outcome levels")
             return fits
 
-        fits = fit_splits(self.design.weights[used], True)
+        fits = fit_splits(w, True)
         estimate = np.concatenate([f.beta for f in fits])
         influence = np.zeros((len(used), q * width))
-        influence[used] = np.column_stack([f.influence for f in fits])
+        influence[used] = _per_respondent(np.column_stack([f.influence for f in fits]), w,
+                                          groups)
 
         def refit(weights: np.ndarray) -> np.ndarray:
             return np.concatenate([f.beta for f in fit_splits(weights[used], False)])
@@ -402,25 +441,20 @@ def fit_ordinal(design: SurveyDesign, formula: str, link: str = "logit",
     q, p = len(frame.outcome_levels) - 1, X.shape[1]
     # On large data the likelihood runs on groups of respondents alike in every variable
     # of the formula, outcome included, with their summed weights: the same sums.
-    data = design._data
-    groups = distinct_groups(data.loc[used, frame.variables].assign(**{_OUTCOME_CODE: y})) \
-        if all(name in data.columns for name in frame.variables) else None
+    groups = _respondent_groups(design, frame, y)
     if groups is None:
         lik = _Likelihood(X, y, w, distribution, q)
     else:
         group, first = groups
         lik = _Likelihood(X[first], y[first], np.bincount(group, weights=w),
-                          distribution, q, float(w.mean()))
+                          distribution, q, float(w.mean()), np.bincount(group))
     replicate = design.uses_replicates  # R's svrep method starts as polr
     fit = _maximise(lik, _start(lik, "polr" if replicate else "svyolr"))
     theta = _theta(fit.zeta)
     inverse = np.linalg.pinv(optim_hessian(lik.gradient, np.concatenate([fit.beta, theta])),
                              rcond=_RELTOL)  # MASS::ginv
     to_zeta = linalg.block_diag(np.eye(p), _jacobian(theta))
-    scores = lik.scores(fit.beta, fit.zeta)
-    if groups is not None:  # a respondent's score is its weight's share of its group's
-        share = np.divide(w, lik.w[group], out=np.zeros(len(w)), where=lik.w[group] != 0)
-        scores = scores[group] * share[:, None]
+    scores = _per_respondent(lik.scores(fit.beta, fit.zeta), w, groups)
     influence = np.zeros((len(used), p + q))
     influence[used] = scores @ (to_zeta @ inverse @ to_zeta.T)
     estimate = np.concatenate([fit.beta, fit.zeta])
