@@ -13,7 +13,8 @@ time next to wall time: CPU seconds do not grow with the load the way wall secon
 
 Usage::
 
-    .venv/bin/python bench/workflow.py [--n N] [--cores K] [--keep] [--json FILE]
+    .venv/bin/python bench/workflow.py [--n N] [--cores K] [--layout config|fan-out|one-job]
+                                       [--keep] [--json FILE]
 
 Targets (issue 12, on a 2-core machine): the whole run in under 2 minutes and under 4 GB.
 """
@@ -67,13 +68,20 @@ def prepare(project: Path, n: int, seed: int) -> float:
     return time.perf_counter() - start
 
 
-def run_workflow(project: Path, cores: int, fan_out: bool = False) -> dict:
-    """Run snakemake on the project; wall and CPU seconds of the whole run. With
-    ``fan_out`` the model step's imputations (4 chunks) and robustness folds run as
-    separate jobs, as profiles/slurm has them, so Snakemake spreads them over the cores."""
+#: ``--layout``: the model step as config/config.yaml has it (``auto``: fanned out from
+#: 100,000 respondents), always fanned out (as profiles/slurm), or always one job.
+LAYOUTS = {"config": [],
+           "fan-out": ["--config", "imputation_chunks=4", "robustness_fold_jobs=True"],
+           "one-job": ["--config", "imputation_chunks=0", "robustness_fold_jobs=False"]}
+
+
+def run_workflow(project: Path, cores: int, layout: str = "config") -> dict:
+    """Run snakemake on the project; wall and CPU seconds of the whole run. The model
+    step's imputations (4 chunks) and robustness folds run as separate jobs where
+    ``layout`` (`LAYOUTS`) says so, and Snakemake spreads them over the cores."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    extra = ["--config", "imputation_chunks=4", "robustness_fold_jobs=True"] if fan_out else []
+    extra = LAYOUTS[layout]
     done = subprocess.run([_executable("snakemake"), "-s", str(REPOSITORY / "Snakefile"),
                            "--directory", str(project), "--cores", str(cores), "--quiet",
                            *extra],
@@ -107,9 +115,10 @@ def read_benchmarks(project: Path) -> list[dict]:
 
 
 def report(n: int, cores: int, synth_s: float, run: dict, rows: list[dict],
-           loads: tuple[tuple[float, ...], tuple[float, ...]], fan_out: bool = False) -> None:
+           loads: tuple[tuple[float, ...], tuple[float, ...]], layout: str = "config"
+           ) -> None:
     print(f"workflow benchmark  n = {n:,}  survey {SURVEY!r}  snakemake --cores {cores}"
-          f"{'  (model step fanned out)' if fan_out else ''}")
+          f"  model step: {layout} layout")
     print(f"machine: {os.cpu_count()} CPUs, "
           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB; "
           f"load average (1, 5, 15 min) before {', '.join(f'{v:.2f}' for v in loads[0])}, "
@@ -139,10 +148,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=1_000_000, help="respondents")
     parser.add_argument("--cores", type=int, default=2, help="snakemake --cores (default 2)")
     parser.add_argument("--seed", type=int, default=20261121, help="seed of the synthesis")
-    parser.add_argument("--fan-out", action="store_true",
-                        help="run the model step's imputation chunks and robustness folds "
-                             "as separate jobs (config imputation_chunks=4, "
-                             "robustness_fold_jobs=True)")
+    parser.add_argument("--layout", choices=LAYOUTS, default="config",
+                        help="the model step's jobs: as config/config.yaml says (auto: "
+                             "imputation chunks and robustness folds as separate jobs from "
+                             "100,000 respondents), fan-out (always, as profiles/slurm) or "
+                             "one-job (never)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary project (its path is printed)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -151,12 +161,14 @@ def main(argv: list[str] | None = None) -> None:
     try:
         synth_s = prepare(project, args.n, args.seed)
         load_before = os.getloadavg()
-        run = run_workflow(project, args.cores, args.fan_out)
+        run = run_workflow(project, args.cores, args.layout)
         load_after = os.getloadavg()
         rows = read_benchmarks(project)
-        report(args.n, args.cores, synth_s, run, rows, (load_before, load_after), args.fan_out)
+        report(args.n, args.cores, synth_s, run, rows, (load_before, load_after),
+               args.layout)
         if args.json:
             args.json.write_text(json.dumps({"n": args.n, "cores": args.cores,
+                                             "layout": args.layout,
                                              "synth_s": synth_s, **run, "rules": rows,
                                              "load_before": load_before,
                                              "load_after": load_after}, indent=2))

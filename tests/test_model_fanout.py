@@ -135,6 +135,34 @@ def test_chunks_split_the_imputations_evenly_and_never_exceed_them() -> None:
         imputation_chunk(20, 3, 4)
 
 
+def test_auto_fans_out_a_survey_by_its_respondents_on_file(monkeypatch, tmp_path) -> None:
+    """``auto`` (the default) reads the respondents from the raw file's header (SPSS) or
+    its lines (CSV) and fans the model step out from FAN_OUT_RESPONDENTS on; a file it
+    cannot read counts as 0 (the ingest step reports it), and other values are refused."""
+    from surveykit.pipeline import model_parts
+
+    example = load_survey_config(ROOT / "config/surveys/example.yaml", root=ROOT)
+    gruenfelde = load_survey_config(ROOT / "config/surveys/gruenfelde.yaml", root=ROOT)
+    raw = pd.read_csv(ROOT / "data/raw/gruenfelde_survey.csv", dtype=str)
+    assert model_parts.respondents_on_file(gruenfelde) == len(raw) == 893
+    respondents = model_parts.respondents_on_file(example)
+    assert respondents == len(pd.read_spss(ROOT / "data/raw/example_survey.sav"))
+    assert imputation_chunk_count(example, "auto") == 0
+    assert not model_parts.robustness_fold_jobs(example, "auto")
+    monkeypatch.setattr(model_parts, "FAN_OUT_RESPONDENTS", respondents)
+    assert imputation_chunk_count(example, "auto") == model_parts.AUTO_CHUNKS
+    assert model_parts.robustness_fold_jobs(example, "auto")
+    assert imputation_chunk_count(gruenfelde, "auto") == 0   # 893 < 4,000-odd
+    assert model_parts.robustness_fold_jobs(example, False) is False
+    for name, content in (("broken.sav", b"not an SPSS file"), ("portable.por", b"x")):
+        (tmp_path / name).write_bytes(content)
+        assert model_parts._respondents_on_file(str(tmp_path / name), 1, 1) == 0
+    with pytest.raises(sk.ConfigError, match="robustness_fold_jobs is 'yes'; use true"):
+        model_parts.robustness_fold_jobs(example, "yes")
+    with pytest.raises(sk.ConfigError, match="imputation_chunks is 'many'; use a whole"):
+        imputation_chunk_count(example, "many")
+
+
 # --------------------------------------------------------------------------- the library
 
 

@@ -15,7 +15,7 @@ from surveykit.data.config import (
 from surveykit.data.io import default_codebook_path, detect_format
 from surveykit.data.schemas import validate as validate_schema
 from surveykit.pipeline.model import ROBUSTNESS_FOLDS
-from surveykit.pipeline.model_parts import imputation_chunk_count
+from surveykit.pipeline.model_parts import imputation_chunk_count, robustness_fold_jobs
 from surveykit.pipeline.settings import skipped_steps, weighting_method
 
 
@@ -34,8 +34,8 @@ except SurveyError as error:
 validate(config, schema="../schemas/config.schema.json")
 RESULTS = config.get("results", "results")
 # The model step's fan-out (config/config.yaml; no effect on any result).
-IMPUTATION_CHUNKS = config.get("imputation_chunks", 0)
-ROBUSTNESS_FOLD_JOBS = config.get("robustness_fold_jobs", False)
+IMPUTATION_CHUNKS = config.get("imputation_chunks", "auto")
+ROBUSTNESS_FOLD_JOBS = config.get("robustness_fold_jobs", "auto")
 
 try:
     # Every file named in the configs lies inside the project or a declared data_dirs folder.
@@ -167,7 +167,7 @@ def imputation_parts(wildcards):
 
 def robustness_parts(wildcards):
     """The robustness check's folds, one job each (none: rule model computes them)."""
-    if not ROBUSTNESS_FOLD_JOBS:
+    if not robustness_fold_jobs(SURVEYS[wildcards.survey], ROBUSTNESS_FOLD_JOBS):
         return []
     return [
         f"{RESULTS}/{wildcards.survey}/models/parts/robustness_{fold}_of_{ROBUSTNESS_FOLDS}.json"

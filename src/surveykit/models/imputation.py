@@ -533,9 +533,11 @@ class _CellCodes:
         answered = counts.sum(axis=2) > 0                 # outer × inner
         cells = answered.copy()
         cells[missing_outer, missing_inner] = True
-        if int(cells.sum()) > int(_CELL_SHARE * len(self.total)):
-            return None  # as `matrix`: the cells would not pay
         everyone = cells.any(axis=1)
+        # As `matrix`: where the cells would not pay, none (on a grid, its outer cells).
+        if int(everyone.sum() if inner is not None else cells.sum()) \
+                > int(_CELL_SHARE * len(self.total)):
+            return None
         compact = np.flatnonzero(everyone)
         combined = np.zeros(len(compact), dtype=np.int64)
         for source, levels in zip(outer_sources, np.unravel_index(compact, outer_shape),

@@ -8,7 +8,9 @@ appendix. On a cluster each chunk of imputations and each fold is its own job
 imputation and every fold draws from its own random stream, made from the seed and its
 number alone, so the gathered result is exactly the one-process result, whatever the
 number of chunks (``imputation_chunks`` and ``robustness_fold_jobs`` in
-``config/config.yaml``; ``profiles/slurm`` turns them on).
+``config/config.yaml``; ``profiles/slurm`` turns them on). Their default, ``auto``, fans
+out a survey from `FAN_OUT_RESPONDENTS` respondents in its raw data, where the parallel
+jobs pay for their start-up even on one machine (measured: bench/README.md).
 
 A part file records the survey, seed and numbers it was made with; the gather refuses parts
 that do not fit the current config (for instance parts left from a run with another seed).
@@ -20,6 +22,7 @@ import json
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +42,55 @@ from surveykit.pipeline.model import (
 from surveykit.pipeline.settings import StepSettings, config_errors, step_settings
 from surveykit.pipeline.weight import read_weighted_design
 
-__all__ = ["ImputationParts", "imputation_chunk", "imputation_chunk_count", "imputations",
-           "read_imputation_parts", "read_parts", "read_robustness_parts",
+__all__ = ["AUTO_CHUNKS", "FAN_OUT_RESPONDENTS", "ImputationParts", "imputation_chunk",
+           "imputation_chunk_count", "imputations", "read_imputation_parts", "read_parts",
+           "read_robustness_parts", "respondents_on_file", "robustness_fold_jobs",
            "run_imputation_chunk", "run_robustness_fold"]
 
 ImputationParts = tuple[list[pd.Series], list[pd.DataFrame], list[float]]
+
+#: ``auto``: a survey with at least this many respondents fans its model step out.
+FAN_OUT_RESPONDENTS = 100_000
+#: ``imputation_chunks: auto``: the chunks of such a survey.
+AUTO_CHUNKS = 4
+
+
+def respondents_on_file(config: SurveyConfig) -> int:
+    """The respondents in the survey's raw data, as cheaply as the file allows: the row
+    count of an SPSS file's header, or the lines of a CSV file less its header. 0 where the
+    count is not known (a portable file) or the file cannot be read: the ingest step then
+    says what is wrong with it; this only decides how the model step is laid out.
+    """
+    try:
+        path = config.source_path
+        stat = path.stat()
+        return _respondents_on_file(str(path), stat.st_size, stat.st_mtime_ns)
+    except (OSError, KeyError, TypeError, ValueError, ConfigError):
+        return 0
+
+
+@lru_cache(maxsize=64)
+def _respondents_on_file(path: str, size: int, modified: int) -> int:
+    """`respondents_on_file` for a path in one state (size and time key the cache)."""
+    suffix = Path(path).suffix.lower()
+    try:
+        if suffix in (".sav", ".zsav"):
+            import pyreadstat
+
+            rows = pyreadstat.read_sav(path, metadataonly=True)[1].number_rows
+            return max(int(rows or 0), 0)
+        if suffix == ".csv":
+            with open(path, "rb") as handle:
+                lines = sum(chunk.count(b"\n") for chunk in iter(
+                    lambda: handle.read(1 << 24), b""))
+            return max(lines - 1, 0)
+    except Exception:  # noqa: BLE001 - any unreadable file: the ingest step reports it
+        return 0
+    return 0
+
+
+def _fans_out(config: SurveyConfig) -> bool:
+    return respondents_on_file(config) >= FAN_OUT_RESPONDENTS
 
 
 def imputations(config: SurveyConfig) -> int:
@@ -52,13 +99,27 @@ def imputations(config: SurveyConfig) -> int:
     return m if m >= 2 else 0
 
 
-def imputation_chunk_count(config: SurveyConfig, chunks: int) -> int:
+def imputation_chunk_count(config: SurveyConfig, chunks: int | str) -> int:
     """How many imputation jobs the survey gets: ``chunks``, at most one per imputation,
-    none without multiple imputation (or with ``chunks`` 0)."""
+    none without multiple imputation (or with ``chunks`` 0); ``"auto"``: `AUTO_CHUNKS`
+    from `FAN_OUT_RESPONDENTS` respondents on, else none."""
+    if chunks == "auto":
+        chunks = AUTO_CHUNKS if _fans_out(config) else 0
     if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 0:
         raise ConfigError(f"config/config.yaml: imputation_chunks is {chunks!r}; use a whole "
-                          "number, 0 for none (it does not change any result)")
+                          "number, 0 for none, or auto (it does not change any result)")
     return min(chunks, imputations(config))
+
+
+def robustness_fold_jobs(config: SurveyConfig, setting: bool | str) -> bool:
+    """Whether the survey's robustness check runs one job per fold: ``setting``, or for
+    ``"auto"`` from `FAN_OUT_RESPONDENTS` respondents on."""
+    if setting == "auto":
+        return _fans_out(config)
+    if not isinstance(setting, bool):
+        raise ConfigError(f"config/config.yaml: robustness_fold_jobs is {setting!r}; use "
+                          "true, false or auto (it does not change any result)")
+    return setting
 
 
 def imputation_chunk(m: int, chunks: int, chunk: int) -> list[int]:
