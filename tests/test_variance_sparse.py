@@ -136,8 +136,7 @@ def test_logit_on_cells_has_the_covariance_of_its_dense_influence(monkeypatch, d
                                                                    adjustment) -> None:
     """A large logit in cell form hands the variance engine its influence values as sparse
     (residuals per cell and numeric column) times a projection; the covariance must be that
-    of the dense influence values, and where the design has one respondent per PSU the
-    sparse route must really be taken (elsewhere the dense values are made)."""
+    of the dense influence values, and the sparse route must really be taken."""
     from surveykit.design import sparse_variance
     from surveykit.models import glm
 
@@ -159,7 +158,7 @@ def test_logit_on_cells_has_the_covariance_of_its_dense_influence(monkeypatch, d
         return original(*args, **kwargs)
     monkeypatch.setattr("surveykit.design.variance.sparse_stage_covariance", spy)
     fast = design.logit(formula)
-    assert projected == ([True] if design_name != "stratified clusters" else [])
+    assert projected == [True]
     dense_influence = glm._cell_influence
     monkeypatch.setattr(glm, "_cell_influence",
                         lambda *args: np.asarray(dense_influence(*args)))

@@ -167,10 +167,12 @@ def _singleton_corrections(matrix: Any, corrections: Sequence[IndicatorCorrectio
     return inner - mixed - mixed.T, stratum_terms
 
 
-def _corrections_as_matrices(matrix: Any, corrections: Sequence[IndicatorCorrection]
+def _corrections_as_matrices(matrix: Any, corrections: Sequence[IndicatorCorrection],
+                             projection: np.ndarray | None = None
                              ) -> tuple[Any, np.ndarray]:
     """``basis`` (n × r, sparse) and ``coefficients`` (r × k): the residuals are
-    ``matrix − basis @ coefficients`` (the general route, for clustered designs)."""
+    ``matrix − basis @ coefficients`` (the general route, for clustered designs); of
+    ``matrix @ projection`` where a projection is given (then r × p)."""
     from scipy import sparse
 
     n = matrix.shape[0]
@@ -180,6 +182,8 @@ def _corrections_as_matrices(matrix: Any, corrections: Sequence[IndicatorCorrect
         reading = sparse.csr_matrix((correction.reading, (correction.codes, np.arange(n))),
                                     shape=(correction.size, n))
         start = _dense(reading @ matrix)
+        if projection is not None:
+            start = start @ projection
         if bases:
             start -= (reading @ sparse.hstack(bases, format="csc")).toarray() \
                 @ np.vstack(blocks)
@@ -234,8 +238,8 @@ def sparse_stage_covariance(influence: Any, data: Any, lonely_psu: str,
 
     ``data`` is the variance engine's stage description (`surveykit.design.variance`);
     ``key`` identifies the design (its adjustments and structure) for the cache of design
-    tables. With a ``projection`` P (k × p; one respondent per cluster only) it is the
-    covariance of the influence values ``influence @ P`` (`ProjectedInfluence`).
+    tables. With a ``projection`` P (k × p) it is the covariance of the influence values
+    ``influence @ P`` (`ProjectedInfluence`).
     """
     from scipy import sparse
 
@@ -268,23 +272,21 @@ def sparse_stage_covariance(influence: Any, data: Any, lonely_psu: str,
                 (*key, cluster_scale), projection)
             covariance += extra
             sums -= stratum_terms
-    elif projection is not None:
-        raise ValueError("sparse_stage_covariance: a projection needs one respondent per "
-                         "cluster; pass the dense influence values instead")
     else:
         rows = len(data.cluster_codes)
         grouping = sparse.csr_matrix((np.ones(rows), (data.cluster_codes, np.arange(rows))),
                                      shape=(data.n_clusters, rows))
         totals = sparse.csc_matrix(grouping @ matrix)
-        covariance = np.asarray((totals.T @ per_cluster @ totals).todense())
-        sums = np.asarray((strata @ totals).todense())
+        if projection is not None:  # clusters × p: dense and small
+            totals = _dense(totals @ projection)
+        covariance = _dense(totals.T @ per_cluster @ totals)
+        sums = _dense(strata @ totals)
         if corrections:
-            basis, coefficients = _corrections_as_matrices(matrix, corrections)
+            basis, coefficients = _corrections_as_matrices(matrix, corrections, projection)
             basis_totals = sparse.csc_matrix(grouping @ basis)
-            sums -= np.asarray((strata @ basis_totals).todense()) @ coefficients
-            mixed = np.asarray((totals.T @ per_cluster @ basis_totals).todense()) \
-                @ coefficients
-            inner = np.asarray((basis_totals.T @ per_cluster @ basis_totals).todense())
+            sums -= _dense(strata @ basis_totals) @ coefficients
+            mixed = _dense(totals.T @ per_cluster @ basis_totals) @ coefficients
+            inner = _dense(basis_totals.T @ per_cluster @ basis_totals)
             covariance += coefficients.T @ inner @ coefficients - mixed - mixed.T
     centre = sums / data.n_sampled[:, None]
     if lonely_psu == "adjust":

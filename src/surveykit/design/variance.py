@@ -224,10 +224,8 @@ def taylor_covariance(
             if not projected:
                 return sparse_stage_covariance(influence, data, lonely_psu, corrections,
                                                (*adjustments, structure))
-            if data.singletons:
-                return sparse_stage_covariance(influence.matrix, data, lonely_psu,
-                                               corrections, (*adjustments, structure),
-                                               influence.projection)
+            return sparse_stage_covariance(influence.matrix, data, lonely_psu, corrections,
+                                           (*adjustments, structure), influence.projection)
         influence = np.asarray(influence) if projected else influence.toarray()
     values = np.asarray(influence, dtype=float)
     if values.ndim == 1:
