@@ -6,8 +6,9 @@
 #
 # Needs root, Debian's slurm-wlm and munge (.ci/run installs them) and the project's .venv
 # (make test makes it); installs the Slurm executor plugin (the [slurm] extra) if missing.
-# The local run leaves the model step's fan-out off (config/config.yaml), the Slurm profile
-# turns it on, so the comparison also shows that the chunks change no result.
+# The local run keeps the model step in one job (config/config.yaml: auto, and the example
+# surveys are small), the Slurm profile splits it, so the comparison also shows that the
+# chunks change no result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
