@@ -420,3 +420,14 @@ def test_grouped_likelihood_gives_the_fit_on_every_respondent(monkeypatch, repli
     pd.testing.assert_frame_equal(grouped_test, every_test, rtol=1e-6)
     pd.testing.assert_frame_equal(grouped_test.attrs["slopes"], every_test.attrs["slopes"],
                                   rtol=1e-6)
+
+
+def test_proportional_odds_test_refuses_a_singular_covariance() -> None:
+    """With fewer replicates than the overall test's degrees of freedom the covariance of
+    the slope differences is singular and the Wald statistic would be rounding noise (it
+    came out as −5e14): the test must say so instead."""
+    design = _survey(_simulate(3000, 12)).replicate("bootstrap", replicates=6, seed=3)
+    model = design.ordinal_logit(FORMULA)
+    with pytest.raises(sk.ArgumentError, match=r"covariance of the \d+ slope differences "
+                                               r"has rank \d+.*too few PSUs or replicates"):
+        model.proportional_odds_test()

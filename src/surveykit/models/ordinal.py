@@ -387,14 +387,25 @@ def _equal_slopes(estimate: np.ndarray, covariance: np.ndarray, columns: list[in
             contrast[row, 1 + column] = -1
             row += 1
     difference = contrast @ estimate
+    df = len(difference)
+    tested = contrast @ covariance @ contrast.T
+    # A covariance of rank below df (fewer PSUs or replicates than the test has degrees of
+    # freedom) gives a Wald statistic of rounding noise, possibly negative: refuse it.
+    eigenvalues = np.linalg.eigvalsh((tested + tested.T) / 2)
+    if not eigenvalues[-1] > 0 or eigenvalues[0] <= 1e-10 * eigenvalues[-1]:
+        rank = int(np.sum(eigenvalues > 1e-10 * max(eigenvalues[-1], 0.0)))
+        raise ArgumentError(
+            f"proportional_odds_test: the design-based covariance of the {df} slope "
+            f"differences has rank {rank}, so the Wald test cannot be computed; the design "
+            "has too few PSUs or replicates for it (use more replicates, or the "
+            "linearisation design), or slopes are not estimable at every split (merge "
+            "sparse outcome or predictor levels)")
     try:
-        chisq = float(difference @ np.linalg.solve(contrast @ covariance @ contrast.T,
-                                                   difference))
+        chisq = float(difference @ np.linalg.solve(tested, difference))
     except np.linalg.LinAlgError:
         raise ArgumentError("proportional_odds_test: the slopes of a term are not estimable at "
                           "every split of the outcome; merge sparse outcome or predictor "
                           "levels") from None
-    df = len(difference)
     p_value = stats.f.sf(chisq / df, df, ddf) if ddf > 0 else stats.chi2.sf(chisq, df)
     return {"chisq": chisq, "df": df, "F": chisq / df, "ddf": float(ddf),
             "p_value": float(p_value)}
