@@ -341,13 +341,13 @@ def test_imputation_logit_on_cells_equals_the_dense_fit(monkeypatch) -> None:
 def _assert_logit_fits_agree(monkeypatch, fast_X, X, outcomes, rtol, atol) -> None:
     """`_fit_logit` on ``fast_X`` (cell form, or dense with the cell route open) against
     the dense fit on ``X``: coefficients and information."""
-    from surveykit.models import imputation
+    from surveykit.models import imputation_draws
 
     for classes, outcome in outcomes:
-        fast = imputation._fit_logit(fast_X, outcome, classes, None)
+        fast = imputation_draws.fit_logit(fast_X, outcome, classes, None)
         with monkeypatch.context() as patch:
-            patch.setattr(imputation, "cell_matrix", lambda matrix: None)
-            dense = imputation._fit_logit(X, outcome, classes, None)
+            patch.setattr(imputation_draws, "cell_matrix", lambda matrix: None)
+            dense = imputation_draws.fit_logit(X, outcome, classes, None)
         np.testing.assert_allclose(fast[0], dense[0], rtol=rtol, atol=atol[0])
         np.testing.assert_allclose(fast[1], dense[1], rtol=rtol, atol=atol[1])
 
@@ -356,7 +356,7 @@ def test_cell_predictors_are_the_dense_imputation_matrix() -> None:
     """On large data the chain builds each model's predictors in cell form from the level
     codes; densified, they must be exactly the matrix `_rows` builds from the blocks, and
     the columns dropped as constant must be the same."""
-    from surveykit.models import imputation
+    from surveykit.models import imputation_cells, imputation_coding
 
     rng = np.random.default_rng(7)
     n = 40_000
@@ -370,18 +370,18 @@ def test_cell_predictors_are_the_dense_imputation_matrix() -> None:
     })
     frame.loc[rng.random(n) < 0.1, "move"] = np.nan
     frame.loc[rng.random(n) < 0.05, "score"] = np.nan
-    variables = [imputation._encode(frame[name], name) for name in ("move", "edu", "score")]
-    extras = [imputation._encode(frame[name], name) for name in ("age", "female")]
+    variables = [imputation_coding.encode(frame[name], name) for name in ("move", "edu", "score")]
+    extras = [imputation_coding.encode(frame[name], name) for name in ("age", "female")]
     current = [v.values.copy() for v in variables]
     for j, variable in enumerate(variables):
         observed = variable.values[~variable.missing]
         current[j][variable.missing] = rng.choice(observed, int(variable.missing.sum()))
-    blocks = [imputation._block(v, c) for v, c in zip(variables, current, strict=True)]
+    blocks = [imputation_coding.block(v, c) for v, c in zip(variables, current, strict=True)]
     for j, variable in enumerate(variables):
-        parts = [*(imputation._block(e, e.values) for e in extras),
+        parts = [*(imputation_coding.block(e, e.values) for e in extras),
                  *(b for i, b in enumerate(blocks) if i != j)]
-        dense = imputation._rows(parts, ~variable.missing)
-        cells = imputation._CellCodes(variables, current, extras).matrix(j, current)
+        dense = imputation_coding.predictor_rows(parts, ~variable.missing)
+        cells = imputation_cells.CellCodes(variables, current, extras).matrix(j, current)
         assert cells is not None
         observed = cells.rows(~variable.missing)
         rebuilt = np.empty(dense.shape)
@@ -438,7 +438,7 @@ def test_imputation_logit_on_grouped_cells_equals_the_dense_fit(monkeypatch) -> 
 def test_the_chains_combined_codes_follow_imputed_values() -> None:
     """The chain keeps one combined level code per respondent and updates it as a variable
     takes imputed values; every model's cells must then equal those built afresh."""
-    from surveykit.models import imputation
+    from surveykit.models import imputation_cells, imputation_coding
 
     rng = np.random.default_rng(41)
     n = 30_000
@@ -450,20 +450,20 @@ def test_the_chains_combined_codes_follow_imputed_values() -> None:
     })
     for name in ("edu", "score", "move"):
         frame.loc[rng.random(n) < 0.1, name] = np.nan
-    variables = [imputation._encode(frame[name], name) for name in ("edu", "score", "move")]
-    extras = [imputation._encode(frame["stratum"], "stratum")]
+    variables = [imputation_coding.encode(frame[name], name) for name in ("edu", "score", "move")]
+    extras = [imputation_coding.encode(frame["stratum"], "stratum")]
     current = [v.values.copy() for v in variables]
     for j, variable in enumerate(variables):
         observed = variable.values[~variable.missing]
         current[j][variable.missing] = rng.choice(observed, int(variable.missing.sum()))
-    kept = imputation._CellCodes(variables, current, extras)
+    kept = imputation_cells.CellCodes(variables, current, extras)
     for j, variable in enumerate(variables):
         observed = variable.values[~variable.missing]
         draws = rng.choice(observed, int(variable.missing.sum()))
         current[j][variable.missing] = draws
         kept.update(j, variable.missing, draws)
         for k in range(len(variables)):
-            fresh = imputation._CellCodes(variables, current, extras).matrix(k, current)
+            fresh = imputation_cells.CellCodes(variables, current, extras).matrix(k, current)
             updated = kept.matrix(k, current)
             np.testing.assert_array_equal(updated.table[updated.cells],
                                           fresh.table[fresh.cells])
@@ -473,7 +473,7 @@ def test_pmm_order_from_cells_is_the_stable_argsort() -> None:
     """Predictive mean matching sorts the observed respondents by their fitted values; from
     the cells it ranks the cells' values instead, and must give the very same order — ties
     (equal values in different cells, as two equal coefficients give) in row order."""
-    from surveykit.models import imputation
+    from surveykit.models import imputation_draws
     from surveykit.models.cell_matrix import coded_cell_matrix
 
     rng = np.random.default_rng(21)
@@ -488,12 +488,12 @@ def test_pmm_order_from_cells_is_the_stable_argsort() -> None:
     for beta in (rng.normal(size=8),                          # distinct cell values
                  np.array([0.5, 1.0, 1.0, 2.0, 0.0, 1.0, 2.0, 0.0])):  # many ties
         fitted = cells.product(beta)
-        order = imputation._fitted_order(cells, beta, fitted)
+        order = imputation_draws.fitted_order(cells, beta, fitted)
         np.testing.assert_array_equal(order, np.argsort(fitted, kind="stable"))
     dense = np.column_stack([np.ones(n), rng.normal(size=n)])
     beta = np.array([0.1, 2.0])
     fitted = dense @ beta
-    np.testing.assert_array_equal(imputation._fitted_order(dense, beta, fitted),
+    np.testing.assert_array_equal(imputation_draws.fitted_order(dense, beta, fitted),
                                   np.argsort(fitted, kind="stable"))
 
 
@@ -514,7 +514,7 @@ def test_chains_on_grouped_counts_equal_the_cell_matrix_route(monkeypatch) -> No
     combined codes (`_CellCodes.grouped`); the imputations must be those of the cell-matrix
     route bit for bit — the same cells, counts, fits and draws — including a level that a
     constant column among the observed drops, and a numeric variable (PMM) in the chain."""
-    from surveykit.models import imputation
+    from surveykit.models import imputation_cells
 
     rng = np.random.default_rng(43)
     n = 45_000
@@ -528,16 +528,16 @@ def test_chains_on_grouped_counts_equal_the_cell_matrix_route(monkeypatch) -> No
         frame.loc[rng.random(n) < 0.08, name] = np.nan
     names = ["edu", "score", "move", "region"]
     calls = []
-    original = imputation._CellCodes.grouped
+    original = imputation_cells.CellCodes.grouped
 
     def counted(self, j, missing):
         model = original(self, j, missing)
         calls.append(model is not None)
         return model
-    monkeypatch.setattr(imputation._CellCodes, "grouped", counted)
+    monkeypatch.setattr(imputation_cells.CellCodes, "grouped", counted)
     grouped = impute(frame, names, m=2, seed=5, iterations=3, predictors=["stratum"])
     assert calls == [True] * 2 * 3 * 2  # edu and move × 3 iterations × 2 chains
-    monkeypatch.setattr(imputation._CellCodes, "grouped", lambda self, j, missing: None)
+    monkeypatch.setattr(imputation_cells.CellCodes, "grouped", lambda self, j, missing: None)
     matrix = impute(frame, names, m=2, seed=5, iterations=3, predictors=["stratum"])
     for first, second in zip(grouped, matrix, strict=True):
         pd.testing.assert_frame_equal(first, second)
@@ -548,37 +548,37 @@ def test_chains_on_a_grid_fit_the_models_of_the_cell_table(monkeypatch) -> None:
     """A predictor with many levels (an 11-point score) becomes the inner axis of a grid in
     the categorical models; the fits must be those on the cells of every predictor to
     rounding, and the chains' imputations the same."""
-    from surveykit.models import imputation
+    from surveykit.models import imputation_cells, imputation_coding, imputation_draws
 
     rng = np.random.default_rng(47)
     n = 40_000
     frame = _education_score_move(rng, n, score_levels=range(11))
     for name, share in (("edu", 0.12), ("score", 0.05), ("move", 0.08)):
         frame.loc[rng.random(n) < share, name] = np.nan
-    variables = [imputation._encode(frame[name], name) for name in ("edu", "score", "move")]
-    extras = [imputation._encode(frame["stratum"], "stratum")]
+    variables = [imputation_coding.encode(frame[name], name) for name in ("edu", "score", "move")]
+    extras = [imputation_coding.encode(frame["stratum"], "stratum")]
     current = [v.values.copy() for v in variables]
     for j, variable in enumerate(variables):
         current[j][variable.missing] = rng.choice(variable.values[~variable.missing],
                                                   int(variable.missing.sum()))
-    coded = imputation._CellCodes(variables, current, extras)
+    coded = imputation_cells.CellCodes(variables, current, extras)
     for j in (0, 2):  # edu (three levels) and move (0/1)
         on_grid = coded.grouped(j, np.flatnonzero(variables[j].missing))
         assert on_grid.grid is not None and len(on_grid.grid.inner) == 11
         assert on_grid.grid.shape[0] == len(on_grid.counts) <= len(on_grid.table) * 11
         with monkeypatch.context() as patch:
-            patch.setattr(imputation, "_GRID_LEVELS", 10**6)
+            patch.setattr(imputation_cells, "GRID_LEVELS", 10**6)
             flat = coded.grouped(j, np.flatnonzero(variables[j].missing))
         assert flat.grid is None and len(flat.table) > 5 * len(on_grid.table)
-        draws_grid, beta_grid = imputation._draw_logit_cells(on_grid,
+        draws_grid, beta_grid = imputation_draws.draw_logit_cells(on_grid,
                                                              np.random.default_rng(1), None)
-        draws_flat, beta_flat = imputation._draw_logit_cells(flat, np.random.default_rng(1),
+        draws_flat, beta_flat = imputation_draws.draw_logit_cells(flat, np.random.default_rng(1),
                                                              None)
         np.testing.assert_allclose(beta_grid, beta_flat, rtol=1e-9, atol=1e-12)
         np.testing.assert_array_equal(draws_grid, draws_flat)
     names = ["edu", "score", "move"]
     grid = impute(frame, names, m=2, seed=9, iterations=3, predictors=["stratum"])
-    monkeypatch.setattr(imputation, "_GRID_LEVELS", 10**6)
+    monkeypatch.setattr(imputation_cells, "GRID_LEVELS", 10**6)
     flat = impute(frame, names, m=2, seed=9, iterations=3, predictors=["stratum"])
     for first, second in zip(grid, flat, strict=True):
         pd.testing.assert_frame_equal(first, second)
