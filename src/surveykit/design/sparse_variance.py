@@ -243,7 +243,9 @@ def sparse_stage_covariance(influence: Any, data: Any, lonely_psu: str,
     """
     from scipy import sparse
 
-    matrix = sparse.csc_matrix(influence)
+    # The singleton route reads the entries column by column; the clustered one sums rows
+    # into clusters and cells (sparse products, row-wise).
+    matrix = sparse.csc_matrix(influence) if data.singletons else sparse.csr_matrix(influence)
     matrix.sum_duplicates()
     lonely = data.n_sampled == 1
     with np.errstate(divide="ignore", invalid="ignore"):

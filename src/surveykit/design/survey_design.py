@@ -37,7 +37,7 @@ from surveykit._core.errors import ArgumentError, ArgumentTypeError, DataError
 from surveykit._core.messages import did_you_mean
 from surveykit.design.linear import LinearStatistic
 from surveykit.design.sparse_variance import ProjectedInfluence
-from surveykit.design.structure import Structure, build_structure
+from surveykit.design.structure import Structure, build_structure, count_distinct
 from surveykit.design.variance import (
     LONELY_PSU_OPTIONS,
     VarianceAdjustment,
@@ -201,8 +201,10 @@ class SurveyDesign:
         """Design degrees of freedom: PSUs minus strata (among non-zero weights), as R."""
         if self._degf is None:
             inset = self._weights != 0
-            self._degf = int(len(pd.unique(self._structure.clusters[0][inset]))
-                             - len(pd.unique(self._structure.strata[0][inset])))
+            clusters, strata = self._structure.clusters[0], self._structure.strata[0]
+            if not inset.all():
+                clusters, strata = clusters[inset], strata[inset]
+            self._degf = count_distinct(clusters) - count_distinct(strata)
         return self._degf
 
     def __repr__(self) -> str:

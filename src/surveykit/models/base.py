@@ -158,10 +158,15 @@ class ModelResult:
 
 
 def warn_if_separated(frame: ModelFrame, fitted: np.ndarray, params: np.ndarray,
-                      converged: bool, what: str) -> None:
-    """Warn (instead of printing absurd coefficients silently) about (quasi-)separation."""
+                      converged: bool, what: str, present: np.ndarray | None = None) -> None:
+    """Warn (instead of printing absurd coefficients silently) about (quasi-)separation.
+
+    ``fitted``: the fitted probability (of the observed outcome) of each respondent in the
+    model (``frame.used``); ``present``: per column of the model matrix, whether any of
+    them has a non-zero value (default: read from ``frame.X``).
+    """
     used = frame.used
-    extreme = (fitted[used] < 1e-8) | (fitted[used] > 1 - 1e-8)
+    extreme = (fitted < 1e-8) | (fitted > 1 - 1e-8)
     large = np.abs(params) > 15
     if not converged or large.any() or extreme.mean() > 0.01:
         names = [frame.names[i] for i in np.flatnonzero(large)] or ["(none named)"]
@@ -171,7 +176,8 @@ def warn_if_separated(frame: ModelFrame, fitted: np.ndarray, params: np.ndarray,
             "estimable. Merge sparse categories, drop the offending predictor, or use "
             "penalised estimation; do not interpret these coefficients.",
             SeparationWarning, stacklevel=3)
-    present = (frame.X if used.all() else frame.X[used]).any(axis=0)
+    if present is None:
+        present = (frame.X if used.all() else frame.X[used]).any(axis=0)
     for term, columns in frame.terms.items():
         for column in columns:
             if not present[column]:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
+from surveykit.models.links import expit, logit
+
 __all__ = ["BinaryFit", "Link", "binary_glm"]
 
 _EPS = float(np.finfo(float).eps)
@@ -23,7 +25,7 @@ class Link:
     name: str
 
     def cdf(self, x: np.ndarray) -> np.ndarray:
-        return special.expit(x) if self.name == "logit" else special.ndtr(x)
+        return expit(x) if self.name == "logit" else special.ndtr(x)
 
     def pdf(self, x: np.ndarray) -> np.ndarray:
         if self.name == "logit":
@@ -50,7 +52,7 @@ class Link:
         return np.maximum(self.pdf(eta), _EPS)
 
     def linkfun(self, mu: np.ndarray) -> np.ndarray:
-        return special.logit(mu) if self.name == "logit" else special.ndtri(mu)
+        return logit(mu) if self.name == "logit" else special.ndtri(mu)
 
 
 @dataclass(frozen=True)

@@ -245,13 +245,14 @@ def _outcome(values: pd.Series, kind: str, name: str, levels: list | None
                 raise ArgumentError(f"binary outcome {name!r} has levels {cats}; it needs "
                                   "exactly two (the model is for the second)")
             return (values == cats[1]).to_numpy(float), present, cats
-        numeric = pd.to_numeric(values, errors="coerce").astype(float)
-        bad = present & ~numeric.isin([0.0, 1.0]).to_numpy()
+        numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float,
+                                                                  na_value=np.nan)
+        bad = present & (numeric != 0.0) & (numeric != 1.0)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise ArgumentError(f"binary outcome {name!r} must be 0/1 (or two levels); row "
                               f"{row + 1} holds {values.iloc[row]!r}")
-        return numeric.fillna(0).to_numpy(float), present, None
+        return np.where(present, numeric, 0.0), present, None
     categories = levels
     if categories is None:
         if isinstance(values.dtype, pd.CategoricalDtype):

@@ -480,9 +480,7 @@ def fit_ordinal(design: SurveyDesign, formula: str, link: str = "logit",
 
     covariance = model_covariance(design, influence, used, refit=refit, estimate=estimate)
     probability = _densities(distribution, fit.zeta, X @ fit.beta)[0]
-    fitted = np.full(len(used), 0.5)
-    fitted[used] = probability[np.arange(len(y)), y]
-    warn_if_separated(frame, fitted, fit.beta, True, formula)
+    warn_if_separated(frame, probability[np.arange(len(y)), y], fit.beta, True, formula)
     levels_ = frame.outcome_levels
     names = frame.names + [f"{level_name(a)}|{level_name(b)}"
                            for a, b in itertools.pairwise(levels_)]

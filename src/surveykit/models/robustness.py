@@ -41,7 +41,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from threadpoolctl import threadpool_limits
@@ -49,6 +48,7 @@ from threadpoolctl import threadpool_limits
 from surveykit._core.errors import ArgumentError, DataError
 from surveykit._core.messages import did_you_mean
 from surveykit.models.glm import _Family, _irls
+from surveykit.models.links import expit
 from surveykit.models.scores import (
     numeric_values,
     scale_reliability,
@@ -224,7 +224,7 @@ class _Fold:
     def predict(self, model: str, boosting_matrix: np.ndarray, logit_matrix: np.ndarray
                 ) -> np.ndarray:
         if model == "logit":
-            return special.expit(logit_matrix @ self.logit_beta)
+            return expit(logit_matrix @ self.logit_beta)
         # Trees predict each row on its own, so predicting each distinct row once and
         # copying gives the same values; a fold of a large survey has few distinct rows,
         # and the permutation importance predicts every fold many times.
