@@ -98,6 +98,10 @@ class _DesignTables:
     scaled_basis: list[np.ndarray]                     # per respondent: D B_a
 
 
+#: At most this many cluster × column sums are counted into a dense table
+#: (`_cluster_totals`) rather than summed by a sparse product.
+_DENSE_TOTALS = 1 << 22
+
 _CACHE: list[tuple[tuple[Any, ...], _DesignTables]] = []
 _CACHE_SIZE = 4
 
@@ -193,6 +197,15 @@ def _corrections_as_matrices(matrix: Any, corrections: Sequence[IndicatorCorrect
     return sparse.hstack(bases, format="csc"), np.vstack(blocks)
 
 
+def _cluster_totals(matrix: Any, clusters: np.ndarray, n_clusters: int) -> np.ndarray:
+    """The sums of a sparse n × k matrix (CSR) per cluster, as a dense clusters × k array:
+    one count over its entries (for few columns, where the result is small)."""
+    k = matrix.shape[1]
+    owner = np.repeat(clusters, np.diff(matrix.indptr))
+    return np.bincount(owner * k + matrix.indices, weights=matrix.data,
+                       minlength=n_clusters * k).reshape(n_clusters, k)
+
+
 def _dense(product: Any) -> np.ndarray:
     """A product that is sparse or dense, as a dense array."""
     return product.toarray() if hasattr(product, "toarray") else np.asarray(product)
@@ -277,10 +290,15 @@ def sparse_stage_covariance(influence: Any, data: Any, lonely_psu: str,
     else:
         rows = len(data.cluster_codes)
         grouping = sparse.csr_matrix((np.ones(rows), (data.cluster_codes, np.arange(rows))),
-                                     shape=(data.n_clusters, rows))
-        totals = sparse.csc_matrix(grouping @ matrix)
-        if projection is not None:  # clusters × p: dense and small
-            totals = _dense(totals @ projection)
+                                     shape=(data.n_clusters, rows)) \
+            if projection is None or corrections \
+            or data.n_clusters * matrix.shape[1] > _DENSE_TOTALS else None
+        if grouping is None:  # clusters × p: dense and small
+            totals = _cluster_totals(matrix, data.cluster_codes, data.n_clusters) @ projection
+        else:
+            totals = sparse.csc_matrix(grouping @ matrix)
+            if projection is not None:
+                totals = _dense(totals @ projection)
         covariance = _dense(totals.T @ per_cluster @ totals)
         sums = _dense(strata @ totals)
         if corrections:

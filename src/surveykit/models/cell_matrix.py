@@ -142,9 +142,16 @@ def cell_matrix(X: np.ndarray) -> CellMatrix | None:
                        if bool(np.all((X[:, j] == 0) | (X[:, j] == 1)))], dtype=np.int64)
     if len(binary) == 0 or len(binary) > _MAX_BINARY:
         return None
-    codes = np.zeros(n, dtype=np.int64)
-    for bit, column in enumerate(binary):
-        codes |= X[:, column].astype(np.int64) << bit
+    if all(np.isfinite(X[:, j]).all() for j in range(p) if j not in set(binary.tolist())):
+        # One matrix-vector product (0 × the other columns): sums of distinct powers of two
+        # below 2⁴⁰ are exact.
+        powers = np.zeros(p)
+        powers[binary] = 2.0 ** np.arange(len(binary))
+        codes = (X @ powers).astype(np.int64)
+    else:
+        codes = np.zeros(n, dtype=np.int64)
+        for bit, column in enumerate(binary):
+            codes |= X[:, column].astype(np.int64) << bit
     if len(binary) <= BINCOUNT_BITS:
         present = np.bincount(codes, minlength=1 << len(binary)) > 0
         observed = np.flatnonzero(present)
@@ -158,7 +165,7 @@ def cell_matrix(X: np.ndarray) -> CellMatrix | None:
             return None
     table = ((observed[:, None] >> np.arange(len(binary))[None, :]) & 1).astype(float)
     other = np.array([j for j in range(p) if j not in set(binary.tolist())], dtype=np.int64)
-    return CellMatrix(cells.astype(np.intp), table, binary, other,
+    return CellMatrix(cells.astype(np.intp, copy=False), table, binary, other,
                       np.asfortranarray(X[:, other]))
 
 
@@ -246,7 +253,7 @@ def cells_of_combined(n_columns: int, combined: np.ndarray, space: int,
         other, values = np.zeros(0, dtype=np.int64), np.empty((n, 0), order="F")
     if len(binary) + len(other) != n_columns:
         raise ValueError("coded_cell_matrix: the predictors do not fill the columns")
-    return CellMatrix(cells.astype(np.intp), table, binary, other, values)
+    return CellMatrix(cells.astype(np.intp, copy=False), table, binary, other, values)
 
 
 def cell_table(observed: np.ndarray, parts: Sequence[CodedPart]
