@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from surveykit._core.errors import ArgumentError, DataError
+from surveykit._core.factorize import distinct_integers, sorted_integer_codes
 from surveykit._core.messages import did_you_mean
 
 __all__ = ["Structure", "build_structure", "combine_codes", "count_distinct"]
@@ -27,33 +28,17 @@ def combine_codes(*codes: np.ndarray) -> np.ndarray:
     combined = np.zeros(len(codes[0]), dtype=np.int64)
     for code in codes:
         combined = combined * (int(code.max(initial=0)) + 1) + code
-    return pd.factorize(combined, sort=True)[0].astype(np.int64)
-
-
-#: Integer values spanning at most this many times their count (plus 2¹⁶) are coded by a
-#: count over their range instead of a hash table: the same codes, several times faster.
-_DENSE_SPAN = 4
-
-
-def _dense_span(values: np.ndarray) -> tuple[int, int] | None:
-    """``(minimum, span)`` of integer values whose range is small enough to count over."""
-    if values.dtype.kind not in "iu" or not len(values):
-        return None
-    low, high = int(values.min()), int(values.max())
-    span = high - low + 1
-    return (low, span) if span <= _DENSE_SPAN * len(values) + (1 << 16) else None
+    counted = sorted_integer_codes(combined)
+    return pd.factorize(combined, sort=True)[0].astype(np.int64) if counted is None \
+        else counted[0]
 
 
 def _codes(values: pd.Series) -> np.ndarray:
     """``pd.factorize(values, sort=True)`` codes (values have no missing ones)."""
-    array = values.to_numpy()
-    dense = _dense_span(array)
-    if dense is None:
+    counted = sorted_integer_codes(values.to_numpy())
+    if counted is None:
         return pd.factorize(values, sort=True)[0].astype(np.int64)
-    low, span = dense
-    shifted = (array - low).astype(np.intp) if low else array.astype(np.intp, copy=False)
-    present = np.bincount(shifted, minlength=span) > 0
-    return (np.cumsum(present) - 1)[shifted]
+    return counted[0]
 
 
 def count_distinct(values: np.ndarray) -> int:
@@ -68,12 +53,10 @@ def _pair_codes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 def _distinct(values: np.ndarray) -> np.ndarray:
     """Distinct values, in no particular order: counted over their range where it is small
-    (`_dense_span`), else with pandas' hash table (several times faster than np.unique)."""
-    dense = _dense_span(values)
-    if dense is None:
-        return pd.unique(values)
-    low, span = dense
-    return np.flatnonzero(np.bincount(values - low if low else values, minlength=span)) + low
+    (`surveykit._core.factorize`), else with pandas' hash table (several times faster than
+    np.unique)."""
+    counted = distinct_integers(values)
+    return pd.unique(values) if counted is None else counted
 
 
 def _count_distinct_within(groups: np.ndarray, members: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from surveykit._core.errors import ArgumentError
+from surveykit._core.factorize import sorted_integer_codes
 from surveykit._core.messages import did_you_mean
 
 __all__ = ["ModelFrame", "formula_variables", "level_name", "model_frame", "term_columns"]
@@ -190,7 +191,10 @@ def _categorical_for_c(rhs: object, rows: pd.DataFrame) -> pd.DataFrame:
             continue
         inside = re.search(rf"C\(\s*{re.escape(str(name))}\s*\)", text)
         if inside and not re.search(rf"(?<![\w.]){re.escape(str(name))}(?![\w.])", outside):
-            converted[name] = pd.Categorical(column.to_numpy())
+            values = column.to_numpy()
+            counted = sorted_integer_codes(values)
+            converted[name] = pd.Categorical(values) if counted is None else \
+                pd.Categorical.from_codes(counted[0], categories=counted[1])
     return rows.assign(**converted) if converted else rows
 
 

@@ -1,0 +1,31 @@
+"""Counted integer codes against pandas' factorize."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from surveykit._core.factorize import distinct_integers, sorted_integer_codes
+
+
+@pytest.mark.parametrize("values", [
+    np.array([5, 3, 3, 9, 5, 7], dtype=np.int64),
+    np.array([-4, 2, -4, 0], dtype=np.int32),
+    np.array([2**40 + 3, 2**40, 2**40 + 3], dtype=np.int64),   # far from zero, small span
+    np.random.default_rng(2).integers(0, 1000, 5000).astype(np.uint16),
+])
+def test_counted_codes_are_sorted_factorize(values: np.ndarray) -> None:
+    codes, uniques = sorted_integer_codes(values)
+    expected_codes, expected_uniques = pd.factorize(values, sort=True)
+    np.testing.assert_array_equal(codes, expected_codes)
+    np.testing.assert_array_equal(uniques, expected_uniques)
+    assert uniques.dtype == values.dtype and codes.dtype == np.int64
+    np.testing.assert_array_equal(distinct_integers(values), np.unique(values))
+
+
+@pytest.mark.parametrize("values", [np.array([0, 2**40]), np.array([0.5, 1.5]),
+                                    np.array([], dtype=np.int64), np.array(["a", "b"])])
+def test_wide_or_other_values_are_left_to_pandas(values: np.ndarray) -> None:
+    assert sorted_integer_codes(values) is None
+    assert distinct_integers(values) is None
