@@ -112,3 +112,41 @@ def test_holm_and_bh_agree_with_statsmodels(seed: int) -> None:
                                    multipletests(p, method=theirs)[1], rtol=1e-14)
     with_nan = np.append(p, np.nan)
     assert np.isnan(share_tables.adjust_p_values(with_nan, "holm")[-1])
+
+
+@pytest.mark.parametrize("lonely_psu", ["fail", "average"])
+@pytest.mark.parametrize("kind", ["categorical", "binary", "scale"])
+def test_patterned_cell_totals_equal_the_entry_per_total_route(monkeypatch, kind: str,
+                                                                lonely_psu: str) -> None:
+    """Cell totals' influence as one entry per respondent (its answer pattern) times a
+    projection gives the covariance of one entry per total it adds to."""
+    from surveykit.estimation import share_totals
+
+    rng = np.random.default_rng(8)
+    n = 3_000
+    frame = pd.DataFrame({
+        "stratum": rng.integers(0, 5, n), "w": rng.uniform(1, 5, n),
+        "group": pd.Categorical(rng.choice(["a", "b", "c"], n)),
+        "answer": pd.Categorical(rng.choice(["x", "y", "z", None], n)),
+        "flag": rng.choice([0.0, 1.0, np.nan], n), "rating": rng.choice([1.0, 2, 3, 4, 5], n),
+    })
+    frame["psu"] = frame["stratum"] * 30 + rng.integers(0, 30, n)
+    if lonely_psu == "average":
+        frame.loc[frame["stratum"] == 4, "psu"] = 400
+    design = sk.SurveyDesign(frame, weights="w", strata="stratum", ids="psu",
+                             lonely_psu=lonely_psu).rake(
+        {"group": {"a": 4000.0, "b": 3000.0, "c": 3000.0}})
+    variable = {"categorical": "answer", "binary": "flag", "scale": "rating"}[kind]
+    used = []
+    original = share_totals._patterned_influence
+    monkeypatch.setattr(share_totals, "_patterned_influence",
+                        lambda *args: used.append(1) or original(*args))
+    patterned = share_table(design, variable, kind, by=["group"])
+    assert used
+    monkeypatch.setattr(share_totals, "_patterned_influence", lambda *args: None)
+    entries = share_table(design, variable, kind, by=["group"])
+    numbers = patterned.cells.select_dtypes("number").columns
+    assert {"estimate", "se"} <= set(numbers)
+    pd.testing.assert_frame_equal(patterned.cells[numbers], entries.cells[numbers],
+                                  rtol=1e-9)
+    assert patterned.test["p_value"] == pytest.approx(entries.test["p_value"], rel=1e-9)

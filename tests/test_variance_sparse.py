@@ -165,3 +165,31 @@ def test_logit_on_cells_has_the_covariance_of_its_dense_influence(monkeypatch, d
     dense = design.logit(formula)
     np.testing.assert_array_equal(fast.params, dense.params)
     np.testing.assert_allclose(fast.cov, dense.cov, rtol=1e-9, atol=1e-15)
+
+
+@pytest.mark.parametrize("adjust", ["none", *ADJUSTMENTS])
+@pytest.mark.parametrize("design_name", list(DESIGNS))
+def test_one_entry_per_respondent_projected_equals_dense_route(design_name: str,
+                                                               adjust: str) -> None:
+    """A share table's patterned influence: at most one entry per respondent (its weight in
+    the column of its answer pattern) times a projection onto the totals. With one
+    respondent per PSU its cross-product is a diagonal count; every route must give the
+    covariance of the dense values."""
+    from surveykit.design.sparse_variance import ProjectedInfluence
+
+    frame = _sample(seed=41)
+    design = DESIGNS[design_name](frame)
+    if adjust != "none":
+        design = ADJUSTMENTS[adjust](design)
+    one_hot = _influence(frame, seed=42)[:, :8].tocsr()
+    assert np.diff(one_hot.indptr).max() == 1
+    projection = np.random.default_rng(43).normal(size=(8, 5))
+    fast = taylor_covariance(ProjectedInfluence(one_hot, projection), design.structure,
+                             "fail", design.adjustments)
+    general = taylor_covariance(one_hot.toarray() @ projection, design.structure, "fail",
+                                design.adjustments)
+    np.testing.assert_allclose(fast, general, rtol=1e-9, atol=1e-9 * np.abs(general).max())
+    plain = taylor_covariance(one_hot, design.structure, "fail", design.adjustments)
+    np.testing.assert_allclose(plain, taylor_covariance(one_hot.toarray(), design.structure,
+                                                        "fail", design.adjustments),
+                               rtol=1e-9, atol=1e-9 * np.abs(plain).max())

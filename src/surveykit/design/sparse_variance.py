@@ -141,8 +141,8 @@ def _singleton_corrections(matrix: Any, corrections: Sequence[IndicatorCorrectio
     ``projection`` P is given (then the coefficient tables C are of ``X P``)."""
     k = matrix.shape[1]
     width = k if projection is None else projection.shape[1]
-    rows = matrix.indices
-    columns = np.repeat(np.arange(k), np.diff(matrix.indptr))
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))   # CSR: in order
+    columns = matrix.indices
     values = matrix.data
     tables = _design_tables(corrections, scale, strata, n_strata, key)
     coefficients: list[np.ndarray] = []
@@ -195,6 +195,35 @@ def _corrections_as_matrices(matrix: Any, corrections: Sequence[IndicatorCorrect
                                        shape=(n, correction.size)))
         blocks.append(correction.coefficients(start))
     return sparse.hstack(bases, format="csc"), np.vstack(blocks)
+
+
+def _singleton_cross(matrix: Any, scale: np.ndarray, per_cluster: Any) -> np.ndarray:
+    """``X' D X`` (k × k, dense) of a CSR matrix with one respondent per cluster: where
+    every respondent has at most one entry (a share table's patterned influence) it is
+    diagonal, one count over the entries; otherwise a sparse product."""
+    per_row = np.diff(matrix.indptr)
+    if per_row.max(initial=0) > 1:
+        return _dense(matrix.T @ per_cluster @ matrix)
+    rows = np.flatnonzero(per_row)
+    return np.diag(np.bincount(matrix.indices, weights=scale[rows] * matrix.data ** 2,
+                               minlength=matrix.shape[1]))
+
+
+def _strata_matrix(data: Any) -> Any:
+    """The strata × clusters indicator matrix of a stage (sparse)."""
+    from scipy import sparse
+
+    return sparse.csr_matrix((np.ones(data.n_clusters),
+                              (data.cluster_stratum, np.arange(data.n_clusters))),
+                             shape=(data.n_strata, data.n_clusters))
+
+
+def _singleton_stratum_sums(matrix: Any, data: Any) -> np.ndarray:
+    """The sums of a CSR matrix's rows (one respondent per cluster) per stratum (H × k):
+    one count over the entries where the table is small, else a sparse product."""
+    if data.n_strata * matrix.shape[1] > _DENSE_TOTALS:
+        return _dense(_strata_matrix(data) @ matrix)
+    return _cluster_totals(matrix, data.cluster_stratum, data.n_strata)
 
 
 def _cluster_totals(matrix: Any, clusters: np.ndarray, n_clusters: int) -> np.ndarray:
@@ -256,9 +285,10 @@ def sparse_stage_covariance(influence: Any, data: Any, lonely_psu: str,
     """
     from scipy import sparse
 
-    # The singleton route reads the entries column by column; the clustered one sums rows
-    # into clusters and cells (sparse products, row-wise).
-    matrix = sparse.csc_matrix(influence) if data.singletons else sparse.csr_matrix(influence)
+    # Row-wise: the singleton route reads the entries with their respondents in order (its
+    # gathers of per-respondent values then walk memory forwards), the clustered one sums
+    # rows into clusters.
+    matrix = sparse.csr_matrix(influence)
     matrix.sum_duplicates()
     lonely = data.n_sampled == 1
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -269,18 +299,12 @@ def sparse_stage_covariance(influence: Any, data: Any, lonely_psu: str,
         scale = np.where(lonely, 0.0, scale)
     cluster_scale = scale[data.cluster_stratum] * data.multiplier
     per_cluster = sparse.diags(cluster_scale)
-    strata = sparse.csr_matrix((np.ones(data.n_clusters),
-                                (data.cluster_stratum, np.arange(data.n_clusters))),
-                               shape=(data.n_strata, data.n_clusters))
     if data.singletons:
-        totals = matrix
-        if projection is None:
-            covariance = np.asarray((totals.T @ per_cluster @ totals).todense())
-            sums = np.asarray((strata @ totals).todense())              # H × k
-        else:
-            covariance = projection.T @ _dense((totals.T @ per_cluster @ totals)
-                                               @ projection)
-            sums = _dense((strata @ totals) @ projection)               # H × p
+        covariance = _singleton_cross(matrix, cluster_scale, per_cluster)      # X' D X
+        sums = _singleton_stratum_sums(matrix, data)
+        if projection is not None:
+            covariance = projection.T @ covariance @ projection
+            sums = sums @ projection                                           # H × p
         if corrections:
             extra, stratum_terms = _singleton_corrections(
                 matrix, corrections, cluster_scale, data.cluster_stratum, data.n_strata,
@@ -288,6 +312,7 @@ def sparse_stage_covariance(influence: Any, data: Any, lonely_psu: str,
             covariance += extra
             sums -= stratum_terms
     else:
+        strata = _strata_matrix(data)
         rows = len(data.cluster_codes)
         grouping = sparse.csr_matrix((np.ones(rows), (data.cluster_codes, np.arange(rows))),
                                      shape=(data.n_clusters, rows)) \

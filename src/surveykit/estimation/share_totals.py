@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from surveykit._core.errors import DataError
+from surveykit.design.sparse_variance import ProjectedInfluence
 from surveykit.estimation.intervals import confidence_interval, proportion_interval
 
 if TYPE_CHECKING:
@@ -81,6 +82,13 @@ def cell_totals(design: SurveyDesign, matrix: np.ndarray, answered: np.ndarray,
 
     rows = np.flatnonzero(answered)
     base = extended[rows] * width
+    influence = _patterned_influence(weights, matrix, rows, answered, extended, domains)
+    if influence is not None:
+        covariance = design.variance(influence, _present(design, influence.shape, rows,
+                                                         base, width))
+        totals = np.asarray(influence.matrix.sum(axis=0)).ravel() @ influence.projection
+        return _finish(totals, covariance, weights, matrix, rows, extended, domains,
+                       n_domains, n_levels)
     # Each respondent adds to few totals: a sparse matrix, which the variance engine sums
     # without filling it in (dense only where adjustments or multi-stage designs need it).
     entries = [(rows, base + n_levels, weights[rows])]
@@ -93,16 +101,83 @@ def cell_totals(design: SurveyDesign, matrix: np.ndarray, answered: np.ndarray,
     influence = sparse.csc_matrix((np.concatenate([e[2] for e in entries]),
                                    (row_index, column_index)),
                                   shape=(len(weights), domains * width))
-    present = None
-    if design.lonely_psu == "average":
-        present = np.zeros(influence.shape, dtype=bool)
-        present[rows[:, None], base[:, None] + np.arange(width)[None, :]] = True
-    covariance = design.variance(influence, present)
+    covariance = design.variance(influence, _present(design, influence.shape, rows, base,
+                                                     width))
     totals = np.asarray(influence.sum(axis=0)).ravel()
+    return _finish(totals, covariance, weights, matrix, rows, extended, domains, n_domains,
+                   n_levels)
+
+
+def _present(design: SurveyDesign, shape: tuple[int, int], rows: np.ndarray,
+             base: np.ndarray, width: int) -> np.ndarray | None:
+    """Who belongs to each total's domain, for ``lonely_psu="average"`` (else None)."""
+    if design.lonely_psu != "average":
+        return None
+    present = np.zeros(shape, dtype=bool)
+    present[rows[:, None], base[:, None] + np.arange(width)[None, :]] = True
+    return present
+
+
+def _finish(totals: np.ndarray, covariance: np.ndarray, weights: np.ndarray,
+            matrix: np.ndarray, rows: np.ndarray, extended: np.ndarray, domains: int,
+            n_domains: int, n_levels: int) -> CellTotals:
     counts = np.bincount(extended[rows], minlength=domains)
     squares = np.bincount(extended[rows], weights=weights[rows] * matrix[rows, 0] ** 2,
                           minlength=domains)
     return CellTotals(totals, covariance, counts, squares, n_domains, n_levels)
+
+
+#: At most this many distinct rows of the level matrix (answer patterns) per table, and
+#: at most this many entries in the projection, for the patterned form of the influence.
+_MAX_PATTERNS = 256
+_MAX_PROJECTION = 1 << 22
+
+
+def _patterns(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each row's answer pattern and the table of patterns (Q × L), where the rows take few
+    distinct values: one-hot level indicators (a level, or none) or a numeric answer with
+    few values (a rating). None otherwise."""
+    n_levels = values.shape[1]
+    if n_levels == 1:
+        codes, distinct = pd.factorize(values[:, 0], sort=True)
+        return (codes, distinct[:, None]) if len(distinct) <= _MAX_PATTERNS else None
+    if n_levels + 1 > _MAX_PATTERNS or not np.isin(values, (0.0, 1.0)).all():
+        return None
+    counts = values.sum(axis=1)
+    if (counts > 1).any():
+        return None
+    codes = (values @ np.arange(n_levels, dtype=float)).astype(np.int64)
+    codes[counts == 0] = n_levels                      # no level: the last pattern
+    return codes, np.vstack([np.eye(n_levels), np.zeros((1, n_levels))])
+
+
+def _patterned_influence(weights: np.ndarray, matrix: np.ndarray, rows: np.ndarray,
+                         answered: np.ndarray, extended: np.ndarray, domains: int
+                         ) -> ProjectedInfluence | None:
+    """The totals' influence values as one entry per respondent times a projection.
+
+    A respondent's influence on the totals is its weight times its answer pattern (its
+    level indicators, and 1 for its domain's base): with few patterns it is ``w_i`` in the
+    column of its (domain, pattern) cell, times a small cells × totals matrix. The
+    variance engine then reads one entry per respondent instead of one per total it adds
+    to (`surveykit.design.sparse_variance.ProjectedInfluence`).
+    """
+    found = _patterns(matrix[rows])
+    if found is None:
+        return None
+    pattern, table = found
+    q, width = len(table), matrix.shape[1] + 1
+    if (domains * q) * (domains * width) > _MAX_PROJECTION:
+        return None
+    from scipy import sparse
+
+    pointers = np.zeros(len(answered) + 1, dtype=np.int64)
+    np.cumsum(answered, out=pointers[1:])
+    cells = extended[rows] * q + pattern
+    per_respondent = sparse.csr_matrix((weights[rows], cells, pointers),
+                                       shape=(len(answered), domains * q))
+    per_pattern = np.column_stack([table, np.ones(q)])      # Q × (L + 1)
+    return ProjectedInfluence(per_respondent, np.kron(np.eye(domains), per_pattern))
 
 
 def _quadratic(gradients: np.ndarray, covariance: np.ndarray) -> np.ndarray:
