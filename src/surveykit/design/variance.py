@@ -92,6 +92,22 @@ class _StageData:
     singletons: bool           # every row is its own cluster, in row order (ids = ~1)
 
 
+#: The first stage's data of the last few designs: a share-table step asks the same design
+#: for hundreds of variances, and the stage data cost several passes over the respondents.
+_FIRST_STAGES: list[tuple[Structure, _StageData]] = []
+
+
+def _first_stage(structure: Structure) -> _StageData:
+    """``_stage(structure, 0, 1)``, kept for the last few structures (by identity)."""
+    for cached, data in _FIRST_STAGES:
+        if cached is structure:
+            return data
+    data = _stage(structure, 0, np.ones(len(structure.clusters[0])))
+    _FIRST_STAGES.insert(0, (structure, data))
+    del _FIRST_STAGES[4:]
+    return data
+
+
 def _stage(structure: Structure, stage: int, multiplier_rows: np.ndarray) -> _StageData:
     clusters = structure.clusters[stage]
     n_clusters = int(clusters.max()) + 1
@@ -218,7 +234,7 @@ def taylor_covariance(
         corrections = [getattr(adjustment, "correction", None) for adjustment in adjustments]
         if all(c is not None for c in corrections) and single_stage \
                 and lonely_psu != "average":
-            data = _stage(structure, 0, np.ones(influence.shape[0]))
+            data = _first_stage(structure)
             if lonely_psu == "fail":
                 _check_lonely(data, 0)
             if not projected:

@@ -121,9 +121,11 @@ def _present(design: SurveyDesign, shape: tuple[int, int], rows: np.ndarray,
 def _finish(totals: np.ndarray, covariance: np.ndarray, weights: np.ndarray,
             matrix: np.ndarray, rows: np.ndarray, extended: np.ndarray, domains: int,
             n_domains: int, n_levels: int) -> CellTotals:
-    counts = np.bincount(extended[rows], minlength=domains)
-    squares = np.bincount(extended[rows], weights=weights[rows] * matrix[rows, 0] ** 2,
-                          minlength=domains)
+    domain = extended[rows]
+    counts = np.bincount(domain, minlength=domains)
+    # Σ w·y² serves the design effects of means (one column); shares do not need it.
+    squares = np.bincount(domain, weights=weights[rows] * matrix[rows, 0] ** 2,
+                          minlength=domains) if n_levels == 1 else np.full(domains, np.nan)
     return CellTotals(totals, covariance, counts, squares, n_domains, n_levels)
 
 
