@@ -277,3 +277,39 @@ def test_destination_model_recovers_the_true_parameters() -> None:
     assert set(expected) == set(model.params.index)
     assert not outside(model.summary(level=0.99), expected)
     assert model.n > 50_000
+
+
+@pytest.mark.parametrize("replicate", [False, True])
+def test_grouped_likelihood_gives_the_fit_on_every_respondent(monkeypatch, replicate) -> None:
+    """On large data the multinomial likelihood runs on groups of respondents alike in x
+    and y with their summed weights (the same sums, so the same Newton path), and the
+    influence goes to the variance engine per group; estimates, covariance and deviance
+    must be those of the fit on every respondent, and the grouping must really be taken."""
+    from surveykit.models import cell_matrix, grouped
+
+    rng = np.random.default_rng(9)
+    n = 24_000
+    frame = pd.DataFrame({
+        "stratum": rng.integers(0, 4, n), "psu": rng.integers(0, 12, n),
+        "w": rng.uniform(0.5, 3, n), "age": rng.integers(18, 80, n).astype(float),
+        "group": pd.Categorical(rng.choice(["low", "mid", "high"], n),
+                                categories=["low", "mid", "high"]),
+        "commuter": rng.integers(0, 2, n)})
+    P = special.softmax(np.column_stack([np.zeros(n), _matrix(frame) @ TRUE_BETA]), axis=1)
+    frame["dest"] = pd.Categorical.from_codes(
+        (rng.random(n)[:, None] > P.cumsum(axis=1)).sum(axis=1), LEVELS)
+    design = _survey(frame).rake({"group": {"low": 9000.0, "mid": 8000.0, "high": 7000.0}})
+    if replicate:
+        design = design.replicate("bootstrap", replicates=20, seed=4)
+    found = []
+    original = grouped.distinct_groups
+    monkeypatch.setattr(grouped, "distinct_groups",
+                        lambda columns: found.append(original(columns)) or found[-1])
+    on_groups = design.multinomial_logit(FORMULA)
+    assert found[0] is not None and len(found[0][1]) < n / 5
+    monkeypatch.setattr(cell_matrix, "CELL_MINIMUM", 10**9)
+    every = design.multinomial_logit(FORMULA)
+    assert found[1] is None
+    np.testing.assert_allclose(on_groups.params, every.params, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(on_groups.cov, every.cov, rtol=1e-7, atol=1e-14)
+    assert on_groups.deviance == pytest.approx(every.deviance, rel=1e-10)

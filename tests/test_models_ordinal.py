@@ -17,6 +17,7 @@ from test_models_golden import _design
 
 import surveykit as sk
 from surveykit.models import SeparationWarning
+from surveykit.models import grouped as grouped_module
 from surveykit.models import ordinal as ordinal_module
 from surveykit.models.ordinal import OrdinalResult
 
@@ -397,13 +398,13 @@ def test_grouped_likelihood_gives_the_fit_on_every_respondent(monkeypatch, repli
     if replicate:
         design = design.replicate("bootstrap", replicates=30, seed=3)
     groups = []
-    original = ordinal_module.distinct_groups
+    original = grouped_module.distinct_groups
 
     def spy(columns):
         found = original(columns)
         groups.append(None if found is None else len(found[1]))
         return found
-    monkeypatch.setattr(ordinal_module, "distinct_groups", spy)
+    monkeypatch.setattr(grouped_module, "distinct_groups", spy)
     grouped = design.ordinal_logit(FORMULA)
     grouped_test = grouped.proportional_odds_test()
     assert groups[0] is not None and groups[0] < 24_000 / 10 and groups[1] == groups[0]
@@ -431,3 +432,36 @@ def test_proportional_odds_test_refuses_a_singular_covariance() -> None:
     with pytest.raises(sk.ArgumentError, match=r"covariance of the \d+ slope differences "
                                                r"has rank \d+.*too few PSUs or replicates"):
         model.proportional_odds_test()
+
+
+@pytest.mark.parametrize("design_kind", ["clustered", "one respondent per PSU, raked"])
+def test_grouped_influence_has_the_covariance_of_its_dense_values(monkeypatch,
+                                                                  design_kind) -> None:
+    """On groups of respondents the model's and the proportional-odds test's influence
+    values go to the variance engine as one entry per respondent times the groups' rows;
+    the covariance must be that of the same values as a dense matrix."""
+    frame = _simulate(24_000, 14).assign(age=lambda f: f["age"].round())
+    if design_kind == "clustered":
+        design = _survey(frame)
+    else:
+        design = sk.SurveyDesign(frame, weights="w", strata="stratum").rake(
+            {"group": {"low": 9000.0, "mid": 8000.0, "high": 7000.0},
+             "commuter": {0: 15000.0, 1: 9000.0}})
+    kinds = []
+    original = ordinal_module.respondent_influence
+
+    def spy(*args, **kwargs):
+        influence = original(*args, **kwargs)
+        kinds.append(type(influence).__name__)
+        return influence
+    monkeypatch.setattr(ordinal_module, "respondent_influence", spy)
+    projected = design.ordinal_logit(FORMULA)
+    projected_test = projected.proportional_odds_test()
+    assert kinds == ["ProjectedInfluence", "ProjectedInfluence"]
+    monkeypatch.setattr(ordinal_module, "respondent_influence",
+                        lambda *args, **kwargs: np.asarray(original(*args, **kwargs)))
+    dense = design.ordinal_logit(FORMULA)
+    dense_test = dense.proportional_odds_test()
+    np.testing.assert_array_equal(projected.params, dense.params)
+    np.testing.assert_allclose(projected.cov, dense.cov, rtol=1e-9, atol=1e-15)
+    pd.testing.assert_frame_equal(projected_test, dense_test, rtol=1e-9)

@@ -197,16 +197,23 @@ def _corrections_as_matrices(matrix: Any, corrections: Sequence[IndicatorCorrect
     return sparse.hstack(bases, format="csc"), np.vstack(blocks)
 
 
-def _singleton_cross(matrix: Any, scale: np.ndarray, per_cluster: Any) -> np.ndarray:
-    """``X' D X`` (k × k, dense) of a CSR matrix with one respondent per cluster: where
-    every respondent has at most one entry (a share table's patterned influence) it is
-    diagonal, one count over the entries; otherwise a sparse product."""
+def _singleton_cross(matrix: Any, scale: np.ndarray, per_cluster: Any,
+                     projection: np.ndarray | None) -> np.ndarray:
+    """``X' D X`` of a CSR matrix with one respondent per cluster (k × k, or ``P' X' D X P``
+    p × p with a projection P; never a dense k × k then, k may be tens of thousands of
+    groups). Where every respondent has at most one entry (a share table's or a grouped
+    model's influence) ``X' D X`` is diagonal: one count over the entries."""
     per_row = np.diff(matrix.indptr)
     if per_row.max(initial=0) > 1:
-        return _dense(matrix.T @ per_cluster @ matrix)
+        cross = matrix.T @ per_cluster @ matrix                       # sparse k × k
+        return _dense(cross) if projection is None else projection.T @ _dense(
+            cross @ projection)
     rows = np.flatnonzero(per_row)
-    return np.diag(np.bincount(matrix.indices, weights=scale[rows] * matrix.data ** 2,
-                               minlength=matrix.shape[1]))
+    diagonal = np.bincount(matrix.indices, weights=scale[rows] * matrix.data ** 2,
+                           minlength=matrix.shape[1])
+    if projection is None:
+        return np.diag(diagonal)
+    return (projection * diagonal[:, None]).T @ projection
 
 
 def _strata_matrix(data: Any) -> Any:
@@ -218,12 +225,16 @@ def _strata_matrix(data: Any) -> Any:
                              shape=(data.n_strata, data.n_clusters))
 
 
-def _singleton_stratum_sums(matrix: Any, data: Any) -> np.ndarray:
-    """The sums of a CSR matrix's rows (one respondent per cluster) per stratum (H × k):
-    one count over the entries where the table is small, else a sparse product."""
+def _singleton_stratum_sums(matrix: Any, data: Any, projection: np.ndarray | None
+                            ) -> np.ndarray:
+    """The sums of a CSR matrix's rows (one respondent per cluster) per stratum (H × k, or
+    H × p times a projection): one count over the entries where the table is small, else
+    a sparse product."""
     if data.n_strata * matrix.shape[1] > _DENSE_TOTALS:
-        return _dense(_strata_matrix(data) @ matrix)
-    return _cluster_totals(matrix, data.cluster_stratum, data.n_strata)
+        sums = _strata_matrix(data) @ matrix
+        return _dense(sums) if projection is None else _dense(sums @ projection)
+    sums = _cluster_totals(matrix, data.cluster_stratum, data.n_strata)
+    return sums if projection is None else sums @ projection
 
 
 def _cluster_totals(matrix: Any, clusters: np.ndarray, n_clusters: int) -> np.ndarray:
@@ -300,11 +311,8 @@ def sparse_stage_covariance(influence: Any, data: Any, lonely_psu: str,
     cluster_scale = scale[data.cluster_stratum] * data.multiplier
     per_cluster = sparse.diags(cluster_scale)
     if data.singletons:
-        covariance = _singleton_cross(matrix, cluster_scale, per_cluster)      # X' D X
-        sums = _singleton_stratum_sums(matrix, data)
-        if projection is not None:
-            covariance = projection.T @ covariance @ projection
-            sums = sums @ projection                                           # H × p
+        covariance = _singleton_cross(matrix, cluster_scale, per_cluster, projection)
+        sums = _singleton_stratum_sums(matrix, data, projection)        # H × k (or × p)
         if corrections:
             extra, stratum_terms = _singleton_corrections(
                 matrix, corrections, cluster_scale, data.cluster_stratum, data.n_strata,

@@ -42,6 +42,7 @@ from surveykit.models.categorical import (
     check_rank,
 )
 from surveykit.models.frame import ModelFrame, term_columns
+from surveykit.models.grouped import respondent_groups, respondent_influence
 
 if TYPE_CHECKING:
     from surveykit.design import SurveyDesign
@@ -250,7 +251,14 @@ def fit_multinomial(design: SurveyDesign, formula: str, reference: object = None
         shares = np.bincount(y, weights=w, minlength=K)
         start[frame.names.index("(Intercept)")] = np.log(shares[equations]
                                                          / shares[outcome_levels.index(reference)])
-    beta, iterations, converged = _newton(X, y, w, equations, K, start)
+    # On large data the likelihood runs on groups of respondents alike in every variable of
+    # the formula, outcome included, with their summed weights: the same sums.
+    groups = respondent_groups(design, frame, y)
+    rows = slice(None) if groups is None else groups[1]
+
+    def sums(weights: np.ndarray) -> np.ndarray:
+        return weights if groups is None else np.bincount(groups[0], weights=weights)
+    beta, iterations, converged = _newton(X[rows], y[rows], sums(w), equations, K, start)
     if not converged:
         raise ConvergenceError(
             f"multinomial model {formula!r} did not converge in {iterations} Newton "
@@ -258,13 +266,13 @@ def fit_multinomial(design: SurveyDesign, formula: str, reference: object = None
     P = _probabilities(X, beta, equations, K)
     names = [f"{outcome_levels[j]}:{name}" for j in equations for name in frame.names]
     _warn_if_separated(frame, X, y, P, names, beta, outcome_levels, formula)
-    scores, information = _score_and_information(X, y, w, P, equations)
-    influence = np.zeros((len(used), len(names)))
-    influence[used] = scores @ np.linalg.inv(information)
+    scores, information = _score_and_information(X[rows], y[rows], sums(w), P[rows],
+                                                  equations)
+    influence = respondent_influence(scores, w, groups, used, np.linalg.inv(information))
     estimate = beta.ravel(order="F")
 
     def refit(weights: np.ndarray) -> np.ndarray:
-        again, _, ok = _newton(X, y, weights[used], equations, K, beta)
+        again, _, ok = _newton(X[rows], y[rows], sums(weights[used]), equations, K, beta)
         if not ok:
             raise ConvergenceError(f"multinomial model {formula!r}: a replicate fit did not "
                                    "converge; merge sparse outcome or predictor levels")

@@ -36,8 +36,8 @@ from surveykit.models.categorical import (
     categorical_frame,
     check_rank,
 )
-from surveykit.models.cell_matrix import distinct_groups
 from surveykit.models.frame import level_name, term_columns
+from surveykit.models.grouped import respondent_groups, respondent_influence
 from surveykit.models.optim import optim_hessian, vmmin
 
 if TYPE_CHECKING:
@@ -49,7 +49,6 @@ LINKS = {"logit": "logit", "logistic": "logit", "probit": "probit"}
 _RELTOL = float(np.sqrt(np.finfo(float).eps))   # optim()'s default reltol
 _EPS = float(np.finfo(float).eps)
 _OUTER_CUT = 100.0                               # svyolr's ζ₀ = −100, ζ_K = 100
-_OUTCOME_CODE = "__surveykit_outcome_code__"
 
 
 # ---------------------------------------------------------------- the likelihood
@@ -230,29 +229,6 @@ def _start(lik: _Likelihood, rule: str) -> np.ndarray:
     return np.concatenate([fit.beta[1:], _theta(gammas)])
 
 
-def _respondent_groups(design: SurveyDesign, frame: Any, y: np.ndarray
-                       ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Groups of the model's respondents alike in every variable of the formula and in the
-    outcome (`surveykit.models.cell_matrix.distinct_groups`); None where they do not pay."""
-    data, used = design._data, frame.used
-    if not all(name in data.columns for name in frame.variables):
-        return None
-    return distinct_groups(data.loc[used, frame.variables].assign(**{_OUTCOME_CODE: y}))
-
-
-def _per_respondent(values: np.ndarray, w: np.ndarray,
-                    groups: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
-    """Per-respondent rows from rows of groups (``groups`` None: already per respondent).
-
-    Scores and influence values are a respondent's weight times a function of x and y, so
-    a respondent's row is its weight's share of its group's row."""
-    if groups is None:
-        return values
-    group = groups[0]
-    total = np.bincount(group, weights=w)[group]
-    return values[group] * np.divide(w, total, out=np.zeros(len(w)), where=total != 0)[:, None]
-
-
 # ---------------------------------------------------------------- results
 
 
@@ -333,7 +309,7 @@ class OrdinalResult(CategoricalPredictions, ModelResult):
         w = self.design.weights[used]
         # On large data the split models run on groups of respondents alike in x and y, as
         # the model itself (`fit_ordinal`), with their summed weights.
-        groups = _respondent_groups(self.design, frame, y)
+        groups = respondent_groups(self.design, frame, y)
         rows = np.arange(len(y)) if groups is None else groups[1]
         X = np.column_stack([np.ones(len(rows)), frame.X[used][rows]])
 
@@ -356,9 +332,8 @@ class OrdinalResult(CategoricalPredictions, ModelResult):
 
         fits = fit_splits(w, True)
         estimate = np.concatenate([f.beta for f in fits])
-        influence = np.zeros((len(used), q * width))
-        influence[used] = _per_respondent(np.column_stack([f.influence for f in fits]), w,
-                                          groups)
+        influence = respondent_influence(np.column_stack([f.influence for f in fits]), w,
+                                          groups, used)
 
         def refit(weights: np.ndarray) -> np.ndarray:
             return np.concatenate([f.beta for f in fit_splits(weights[used], False)])
@@ -452,7 +427,7 @@ def fit_ordinal(design: SurveyDesign, formula: str, link: str = "logit",
     q, p = len(frame.outcome_levels) - 1, X.shape[1]
     # On large data the likelihood runs on groups of respondents alike in every variable
     # of the formula, outcome included, with their summed weights: the same sums.
-    groups = _respondent_groups(design, frame, y)
+    groups = respondent_groups(design, frame, y)
     if groups is None:
         lik = _Likelihood(X, y, w, distribution, q)
     else:
@@ -465,9 +440,8 @@ def fit_ordinal(design: SurveyDesign, formula: str, link: str = "logit",
     inverse = np.linalg.pinv(optim_hessian(lik.gradient, np.concatenate([fit.beta, theta])),
                              rcond=_RELTOL)  # MASS::ginv
     to_zeta = linalg.block_diag(np.eye(p), _jacobian(theta))
-    scores = _per_respondent(lik.scores(fit.beta, fit.zeta), w, groups)
-    influence = np.zeros((len(used), p + q))
-    influence[used] = scores @ (to_zeta @ inverse @ to_zeta.T)
+    influence = respondent_influence(lik.scores(fit.beta, fit.zeta), w, groups, used,
+                                      to_zeta @ inverse @ to_zeta.T)
     estimate = np.concatenate([fit.beta, fit.zeta])
 
     def refit(weights: np.ndarray) -> np.ndarray:
