@@ -291,11 +291,18 @@ def test_cell_products_equal_dense_products_in_the_logit(monkeypatch) -> None:
     frame["y"] = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int)
     design = sk.SurveyDesign(frame, weights="w", strata="stratum", ids="psu")
     formula = "y ~ age + C(edu) + commuter + income + years"
-    probe = cell_matrix(design.logit(formula).frame.X)
+    frame_ = design.logit(formula).frame
+    probe = cell_matrix(frame_.X)
     assert probe is not None and probe.n_cells <= 4 * 3 * 2
     np.testing.assert_array_equal(probe.binary, [0, 1, 2, 3, 4, 5, 6])
+    # The frame's columns 0/1 by construction (intercept, level indicators) need no scan
+    # and give the same cells; commuter (a 0/1 number) is found by the scan.
+    assert frame_.indicators == (0, 1, 2, 3, 4, 5)
+    hinted = cell_matrix(frame_.X, frame_.indicators)
+    np.testing.assert_array_equal(hinted.cells, probe.cells)
+    np.testing.assert_array_equal(hinted.binary, probe.binary)
     fast = design.logit(formula)
-    monkeypatch.setattr(glm, "cell_matrix", lambda X: None)
+    monkeypatch.setattr(glm, "cell_matrix", lambda X, indicators=(): None)
     dense = design.logit(formula)
     np.testing.assert_allclose(fast.params, dense.params, rtol=1e-11)
     np.testing.assert_allclose(fast.bse, dense.bse, rtol=1e-11)

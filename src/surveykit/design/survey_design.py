@@ -58,13 +58,17 @@ def subset_mask(mask: Any, n_rows: int) -> np.ndarray:
     Both design classes use this, so a mask means the same in a linearisation and a
     replicate design.
     """
-    try:
-        values = pd.Series(np.asarray(mask, dtype=object) if not isinstance(mask, pd.Series)
-                           else mask.to_numpy(dtype=object))
-        keep = values.astype("boolean").fillna(False).to_numpy(dtype=bool)
-    except (TypeError, ValueError):
-        raise ArgumentError("a subset mask must be true/false (or 0/1) per respondent; "
-                            "missing values count as outside") from None
+    if isinstance(mask, (np.ndarray, pd.Series)) and mask.dtype == bool:
+        keep = np.array(mask, dtype=bool)  # already true/false: no round trip via objects
+    else:
+        try:
+            values = pd.Series(np.asarray(mask, dtype=object)
+                               if not isinstance(mask, pd.Series)
+                               else mask.to_numpy(dtype=object))
+            keep = values.astype("boolean").fillna(False).to_numpy(dtype=bool)
+        except (TypeError, ValueError):
+            raise ArgumentError("a subset mask must be true/false (or 0/1) per respondent; "
+                                "missing values count as outside") from None
     if keep.shape != (n_rows,):
         raise ArgumentError(f"a subset mask needs one entry per respondent ({n_rows}), not "
                             f"{keep.shape[0] if keep.ndim else 0}")

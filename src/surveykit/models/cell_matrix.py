@@ -133,13 +133,18 @@ class CellMatrix:
         return cross, rhs
 
 
-def cell_matrix(X: np.ndarray) -> CellMatrix | None:
-    """The cell form of ``X``, or None if it would not pay (small n, many cells)."""
+def cell_matrix(X: np.ndarray, indicators: Sequence[int] = ()) -> CellMatrix | None:
+    """The cell form of ``X``, or None if it would not pay (small n, many cells).
+
+    ``indicators``: columns known to be 0/1 (the model frame's intercept and level
+    indicators); the others are scanned.
+    """
     n, p = X.shape
     if n < CELL_MINIMUM:
         return None
-    binary = np.array([j for j in range(p)
-                       if bool(np.all((X[:, j] == 0) | (X[:, j] == 1)))], dtype=np.int64)
+    known = set(indicators)
+    binary = np.array([j for j in range(p) if j in known
+                       or bool(np.all((X[:, j] == 0) | (X[:, j] == 1)))], dtype=np.int64)
     if len(binary) == 0 or len(binary) > _MAX_BINARY:
         return None
     if all(np.isfinite(X[:, j]).all() for j in range(p) if j not in set(binary.tolist())):

@@ -61,6 +61,9 @@ class ModelFrame:
     spec: object = None
     aliases: dict[str, str] = field(default_factory=dict)
     references: dict[str, str] = field(default_factory=dict)
+    #: Columns that are 0/1 by construction (the intercept and the level indicators of a
+    #: matrix built directly): `surveykit.models.cell_matrix.cell_matrix` need not scan them.
+    indicators: tuple[int, ...] = ()
 
     def matrix(self, data: pd.DataFrame) -> np.ndarray:
         """The model matrix of new rows (profiles, counterfactual data) with these columns."""
@@ -198,7 +201,8 @@ def _categorical_for_c(rhs: object, rows: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(**converted) if converted else rows
 
 
-def _model_matrix(rhs: object, rows: pd.DataFrame) -> tuple[object, np.ndarray | None]:
+def _model_matrix(rhs: object, rows: pd.DataFrame
+                  ) -> tuple[object, np.ndarray | None, tuple[int, ...]]:
     """formulaic's model matrix (for its spec and column names) and, on large data, the
     same matrix built directly.
 
@@ -219,8 +223,10 @@ def _model_matrix(rhs: object, rows: pd.DataFrame) -> tuple[object, np.ndarray |
         levels = sum(1 for r in recipes or [] if r[0] == "level")
         if recipes is not None and levels == expected and \
                 np.array_equal(_build(sample, recipes), np.asarray(small, dtype=float)):
-            return small, _build(rows, recipes)
-    return formulaic.model_matrix(rhs, rows, na_action="raise", output="numpy"), None
+            indicators = tuple(j for j, recipe in enumerate(recipes)
+                               if recipe[0] in ("one", "level"))
+            return small, _build(rows, recipes), indicators
+    return formulaic.model_matrix(rhs, rows, na_action="raise", output="numpy"), None, ()
 
 
 def _check_variables(data: pd.DataFrame, formula: str, variables: list[str]) -> None:
@@ -336,7 +342,7 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
             if (counts == 0).any():
                 rows = rows.assign(**{name: column.cat.remove_unused_categories()})
     try:
-        matrix, direct = _model_matrix(parsed.rhs, rows)
+        matrix, direct, indicators = _model_matrix(parsed.rhs, rows)
     except Exception as error:
         raise ArgumentError(f"model formula {formula!r} cannot be applied: {error}") from None
     columns = list(matrix.model_spec.column_names)
@@ -355,6 +361,7 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
         remap = {old: new for new, old in enumerate(keep)}
         terms = {t: [remap[i] for i in idx if i in remap] for t, idx in terms.items()}
         terms = {t: idx for t, idx in terms.items() if idx}
+        indicators = tuple(remap[i] for i in indicators if i in remap)
         columns = [columns[i] for i in keep]
     references = {}
     for term in terms:
@@ -371,7 +378,7 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
                       {restore(t): idx for t, idx in terms.items()}, complete,
                       restore(lhs[0]), levels, [restore(v) for v in rhs_vars],
                       matrix.model_spec, aliases,
-                      {restore(k): v for k, v in references.items()})
+                      {restore(k): v for k, v in references.items()}, indicators)
 
 
 def formula_variables(data: pd.DataFrame, formula: str) -> list[str]:

@@ -392,7 +392,7 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "binomial") -> GLM
     fam = _Family(family)
     p = X.shape[1]
     scaled = w / w.mean()  # R's rescale=TRUE: does not change estimates or the sandwich
-    cells = cell_matrix(X)
+    cells = cell_matrix(X, frame.indicators)
     if cells is None:
         X = np.asfortranarray(X)  # the dense IRLS works column by column
     outcome = _Outcome.of(y) if family == "binomial" else None

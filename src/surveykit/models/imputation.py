@@ -323,16 +323,20 @@ def pool_imputed(design: SurveyDesign, formula: str, estimates: Sequence[pd.Seri
                  model: str = "logit", seed: int | None = DEFAULT_SEED,
                  variables: Sequence[str] | None = None,
                  predictors: Sequence[str] | None = None,
-                 fits: Sequence[ModelResult] = (), **model_options: Any) -> PooledResult:
+                 fits: Sequence[ModelResult] = (), complete_case: ModelResult | None = None,
+                 **model_options: Any) -> PooledResult:
     """Pool fits on imputed data sets (from `fit_imputations`) by Rubin's rules.
 
     ``estimates``, ``covariances`` and ``df_resid`` are the fits' ``params``, ``cov`` and
     ``df_resid`` in the order of the imputations (they may come from files written by
-    separate jobs; ``fits`` then stays empty). The complete-case fit and the counts of
-    imputed values are computed here from the design. Other arguments as for `fit_imputed`.
+    separate jobs; ``fits`` then stays empty). The complete-case fit (unless the caller
+    has it: ``complete_case``, the same model on the same design and formula) and the counts
+    of imputed values are computed here from the design. Other arguments as for
+    `fit_imputed`.
     """
     setup = _setup(design, formula, model, variables, predictors)
-    complete_case = _fit(design, formula, model, model_options)
+    if complete_case is None:
+        complete_case = _fit(design, formula, model, model_options)
     df_complete = float(np.mean(np.asarray(df_resid, dtype=float)))
     pooled = pool(estimates, covariances, df_complete, seed)
     imputed = {name: int(setup.work[name].isna().sum()) for name in setup.chain
@@ -345,7 +349,8 @@ def pool_imputed(design: SurveyDesign, formula: str, estimates: Sequence[pd.Seri
 def fit_imputed(design: SurveyDesign, formula: str, model: str = "logit", m: int = 20,
                 seed: int = DEFAULT_SEED, variables: Sequence[str] | None = None,
                 predictors: Sequence[str] | None = None, iterations: int = 10,
-                donors: int = 5, **model_options: Any) -> PooledResult:
+                donors: int = 5, complete_case: ModelResult | None = None,
+                **model_options: Any) -> PooledResult:
     """Fit a design-based model on ``m`` imputed data sets and pool by Rubin's rules.
 
     The formula's incomplete variables are imputed by `impute`, each given all other
@@ -378,6 +383,9 @@ def fit_imputed(design: SurveyDesign, formula: str, model: str = "logit", m: int
         Further complete predictors of every imputation model. Default: the design's
         first-stage strata as categories (if 2 to 50), so imputations respect the design;
         ``[]`` for none.
+    complete_case
+        The complete-case fit, if the caller has made it already (the same ``model`` on
+        this design and formula); otherwise it is fitted here.
 
     Returns
     -------
@@ -388,4 +396,4 @@ def fit_imputed(design: SurveyDesign, formula: str, model: str = "logit", m: int
                            **model_options)
     return pool_imputed(design, formula, [fit.params for fit in fits],
                         [fit.cov for fit in fits], [fit.df_resid for fit in fits], model,
-                        seed, variables, predictors, fits, **model_options)
+                        seed, variables, predictors, fits, complete_case, **model_options)

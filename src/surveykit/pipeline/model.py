@@ -194,10 +194,11 @@ def _binary(design: SurveyDesign, data: pd.DataFrame, config: SurveyConfig, seed
     m = int(spec.get("imputations", 0) or 0)
     if m >= 2:
         if parts.imputations is None:
-            pooled = fit_imputed(design, formula, model="logit", m=m, seed=seed)
+            pooled = fit_imputed(design, formula, model="logit", m=m, seed=seed,
+                                 complete_case=model)
         else:
             pooled = pool_imputed(design, formula, *parts.imputations, model="logit",
-                                  seed=seed)
+                                  seed=seed, complete_case=model)
         section["multiple_imputation"] = {
             "m": m, "imputed": pooled.imputed,
             "coefficients": _records(pooled.summary()),
