@@ -332,14 +332,16 @@ def test_effects_and_margins_on_distinct_rows_equal_those_on_every_row(monkeypat
     eta = -0.4 + 0.5 * frame["commuter"] - 0.2 * frame["score"] - 0.3 * frame["age"].cat.codes
     frame["y"] = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int)
     model = sk.SurveyDesign(frame, weights="w").logit("y ~ age + commuter + score")
-    distinct, weights = model._distinct_rows()
+    distinct, weights = model._distinct
     assert len(distinct) == 4 * 2 * 5
     np.testing.assert_allclose(weights.sum(), frame["w"].sum(), rtol=1e-12)
     settings = {"age": ["18-29", "60+"], "commuter": [0, 1]}
     fast_effects = model.marginal_effects()
     fast_margins = model.predictive_margins(settings)
+    assert model._distinct[0] is distinct  # found once per model
     monkeypatch.setattr(cell_matrix, "CELL_MINIMUM", 10**9)
-    assert len(model._distinct_rows()[0]) == n
+    del model.__dict__["_distinct"]  # forget them: found again, now without grouping
+    assert len(model._distinct[0]) == n
     pd.testing.assert_frame_equal(fast_effects, model.marginal_effects(), rtol=1e-10)
     pd.testing.assert_frame_equal(fast_margins, model.predictive_margins(settings),
                                   rtol=1e-10)

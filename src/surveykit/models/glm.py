@@ -10,6 +10,7 @@ profiles, pseudo-R² and (generalised) variance inflation factors.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -217,13 +218,15 @@ class GLMResult(ModelResult):
     def _weights(self) -> np.ndarray:
         return np.where(self.frame.used, self.design.weights, 0.0)
 
-    def _distinct_rows(self) -> tuple[pd.DataFrame, np.ndarray]:
+    @functools.cached_property
+    def _distinct(self) -> tuple[pd.DataFrame, np.ndarray]:
         """The respondents in the model and their weights; on large data each distinct
         combination of the formula's variables once, with its summed weight.
 
         Average effects and margins are weighted means of a function of a respondent's
         variables, so respondents alike in all of them can be taken together: on a million
         rows the counterfactual model matrices are then built for a few thousand rows.
+        Found once per model (a report asks for effects and several margins).
         """
         data = self.design._data.loc[self.frame.used]
         w = self.design.weights[self.frame.used]
@@ -265,7 +268,7 @@ class GLMResult(ModelResult):
         models report percentage points. SEs by the delta method with the design-based
         covariance of the coefficients (t with ``df_resid`` for intervals).
         """
-        data, w = self._distinct_rows()
+        data, w = self._distinct
         beta = self.params.to_numpy()
         family = _Family(self.family)
         scale = 100.0 if self.family == "binomial" else 1.0
@@ -301,7 +304,7 @@ class GLMResult(ModelResult):
         the outcome's scale by the delta method with the design-based covariance (t with
         ``df_resid``); for probabilities clipped to [0, 1].
         """
-        data, w = self._distinct_rows()
+        data, w = self._distinct
         beta = self.params.to_numpy()
         family = _Family(self.family)
         covariance = self.cov.to_numpy()
