@@ -193,3 +193,35 @@ def test_one_entry_per_respondent_projected_equals_dense_route(design_name: str,
     np.testing.assert_allclose(plain, taylor_covariance(one_hot.toarray(), design.structure,
                                                         "fail", design.adjustments),
                                rtol=1e-9, atol=1e-9 * np.abs(plain).max())
+
+
+@pytest.mark.parametrize("with_projection", [False, True])
+def test_cross_of_rows_with_one_varying_entry_is_the_sparse_product(with_projection) -> None:
+    """With one respondent per PSU, ``X' D X`` of rows holding a cell and the same numeric
+    columns (a logit's influence in cell form) is counted per pair of entries; it must be
+    the sparse product, and rows of another shape must be left to that product."""
+    from surveykit.design import sparse_variance
+
+    rng = np.random.default_rng(51)
+    n, cells = 5_000, 40
+    used = rng.random(n) > 0.2
+    rows = np.flatnonzero(used)
+    columns = np.column_stack([rng.integers(0, cells, len(rows)),
+                               np.full(len(rows), cells), np.full(len(rows), cells + 1)])
+    values = rng.normal(size=(len(rows), 3))
+    pointers = np.concatenate([[0], np.cumsum(used * 3)])
+    matrix = sparse.csr_matrix((values.ravel(), columns.ravel(), pointers),
+                               shape=(n, cells + 2))
+    scale = rng.uniform(0.5, 2.0, n)
+    projection = rng.normal(size=(cells + 2, 4)) if with_projection else None
+    counted = sparse_variance._cross_of_fixed_rows(matrix, np.diff(matrix.indptr), scale,
+                                                   projection)
+    product = (matrix.T @ sparse.diags(scale) @ matrix).toarray()
+    if with_projection:
+        product = projection.T @ product @ projection
+    np.testing.assert_allclose(counted, product, rtol=1e-10, atol=1e-10)
+    columns[::2, 1] = 0  # two entries that vary between respondents: not counted
+    other = sparse.csr_matrix((values.ravel(), columns.ravel(), pointers),
+                              shape=(n, cells + 2))
+    assert sparse_variance._cross_of_fixed_rows(other, np.diff(other.indptr), scale,
+                                                projection) is None

@@ -205,6 +205,9 @@ def _singleton_cross(matrix: Any, scale: np.ndarray, per_cluster: Any,
     model's influence) ``X' D X`` is diagonal: one count over the entries."""
     per_row = np.diff(matrix.indptr)
     if per_row.max(initial=0) > 1:
+        counted = _cross_of_fixed_rows(matrix, per_row, scale, projection)
+        if counted is not None:
+            return counted
         cross = matrix.T @ per_cluster @ matrix                       # sparse k × k
         return _dense(cross) if projection is None else projection.T @ _dense(
             cross @ projection)
@@ -214,6 +217,40 @@ def _singleton_cross(matrix: Any, scale: np.ndarray, per_cluster: Any,
     if projection is None:
         return np.diag(diagonal)
     return (projection * diagonal[:, None]).T @ projection
+
+
+def _cross_of_fixed_rows(matrix: Any, per_row: np.ndarray, scale: np.ndarray,
+                         projection: np.ndarray | None) -> np.ndarray | None:
+    """``X' D X`` (or ``P' X' D X P``) counted entry by entry where every respondent has
+    the same entries but one: its cell, and columns the same for all (a model's influence
+    in cell form: the cell, then one column per numeric predictor). Then the products of
+    two entries are one count per pair of positions; None where rows differ otherwise.
+    """
+    rows = np.flatnonzero(per_row)
+    width = int(per_row[rows[0]])
+    k = matrix.shape[1]
+    if (per_row[rows] != width).any() or (projection is None and k * k > _DENSE_TOTALS):
+        return None
+    index = matrix.indices.reshape(-1, width)
+    value = matrix.data.reshape(-1, width)
+    fixed = [bool((index[:, a] == index[0, a]).all()) for a in range(width)]
+    if sum(not f for f in fixed) > 1:
+        return None
+    basis = np.eye(k) if projection is None else projection           # k × p
+    d = scale[rows]
+    out = np.zeros((basis.shape[1], basis.shape[1]))
+    for a in range(width):
+        for b in range(a, width):
+            weights = d * value[:, a] * value[:, b]
+            if a == b:
+                diagonal = np.bincount(index[:, a], weights=weights, minlength=k)
+                out += (basis * diagonal[:, None]).T @ basis
+                continue
+            varying, constant = (a, b) if fixed[b] else (b, a)
+            sums = np.bincount(index[:, varying], weights=weights, minlength=k)
+            term = np.outer(basis.T @ sums, basis[index[0, constant]])
+            out += term + term.T
+    return out
 
 
 def _strata_matrix(data: Any) -> Any:

@@ -11,6 +11,7 @@ dense products to rounding.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -304,8 +305,27 @@ class CellGrid:
         return (self.outer @ beta[self.outer_columns])[self.outer_of] \
             + (self.inner @ beta[self.inner_columns])[self.inner_of]
 
+    @functools.cached_property
+    def _points(self) -> np.ndarray | None:
+        """Each row's place in the full outer × inner table, where that table is not much
+        larger than the rows: sums per outer and per inner row, and the sums of the mixed
+        products, then come from one count per table instead of one per inner column."""
+        size = len(self.outer) * len(self.inner)
+        if size > max(4 * len(self.outer_of), 1 << 16):
+            return None
+        return self.outer_of.astype(np.int64) * len(self.inner) + self.inner_of
+
+    def _table(self, values: np.ndarray) -> np.ndarray:
+        """Sums of ``values`` per (outer, inner) pair: outer × inner."""
+        return np.bincount(self._points, weights=values,
+                           minlength=len(self.outer) * len(self.inner)).reshape(
+            len(self.outer), len(self.inner))
+
     def _sums(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Sums of ``values`` per outer and per inner row."""
+        if self._points is not None:
+            table = self._table(values)
+            return table.sum(axis=1), table.sum(axis=0)
         return (np.bincount(self.outer_of, weights=values, minlength=len(self.outer)),
                 np.bincount(self.inner_of, weights=values, minlength=len(self.inner)))
 
@@ -321,11 +341,16 @@ class CellGrid:
     def gram(self, weights: np.ndarray) -> np.ndarray:
         """``X' diag(weights) X``."""
         outer, inner = self.outer_columns, self.inner_columns
-        by_outer, by_inner = self._sums(weights)
-        mixed = np.column_stack([
-            np.bincount(self.outer_of, weights=weights * self.inner[self.inner_of, c],
-                        minlength=len(self.outer)) for c in range(self.inner.shape[1])]) \
-            if self.inner.shape[1] else np.zeros((len(self.outer), 0))
+        if self._points is not None:
+            table = self._table(weights)
+            by_outer, by_inner = table.sum(axis=1), table.sum(axis=0)
+            mixed = table @ self.inner                   # outer × inner columns
+        else:
+            by_outer, by_inner = self._sums(weights)
+            mixed = np.column_stack([
+                np.bincount(self.outer_of, weights=weights * self.inner[self.inner_of, c],
+                            minlength=len(self.outer)) for c in range(self.inner.shape[1])]) \
+                if self.inner.shape[1] else np.zeros((len(self.outer), 0))
         out = np.empty((self.shape[1], self.shape[1]))
         out[np.ix_(outer, outer)] = self.outer.T @ (self.outer * by_outer[:, None])
         out[np.ix_(inner, inner)] = self.inner.T @ (self.inner * by_inner[:, None])
