@@ -214,3 +214,39 @@ def test_csv_without_codebook(tmp_path: Path) -> None:
 def test_unknown_extension(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"cannot tell the format.*'\.xlsx'"):
         read_survey(tmp_path / "data.xlsx")
+
+
+@pytest.mark.parametrize("suffix", [".sav", ".zsav"])
+def test_large_files_read_in_parts_give_the_same_data_and_codebook(tmp_path: Path, monkeypatch,
+                                                                   suffix: str) -> None:
+    """From `PARALLEL_ROWS` cases a system file may be read by several processes; the data
+    (user-missing codes kept) and the codebook must be those of one process."""
+    from surveykit.data.io import spss
+
+    rng = np.random.default_rng(12)
+    n = 3_001
+    data = pd.DataFrame({"q1": rng.choice([1.0, 2.0, -9.0, 7.0], n),
+                         "q2": rng.choice([1.0, 2.0, 99.0, np.nan], n),
+                         "score": rng.normal(size=n).round(3)})
+    codebook = Codebook((
+        Variable("q1", "Frage 1", measure="ordinal", value_labels={1: "ja", 2: "nein"},
+                 missing_values=(7,), missing_ranges=((-9, -1),)),
+        Variable("q2", "Frage 2", measure="nominal", value_labels={1: "a", 2: "b", 99: "k.A."},
+                 missing_values=(99,)),
+        Variable("score", "Wert", measure="scale"),
+    ), file_label="Test")
+    path = tmp_path / f"large{suffix}"
+    write_sav(data, codebook, path)
+    one, one_book = read_spss(path)
+    calls = []
+    original = spss.pyreadstat.read_file_multiprocessing
+    monkeypatch.setattr(spss.pyreadstat, "read_file_multiprocessing",
+                        lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
+    monkeypatch.setattr(spss, "PARALLEL_ROWS", 1_000)
+    parts, parts_book = read_spss(path, processes=2)
+    assert calls == [1]
+    pd.testing.assert_frame_equal(parts, one)
+    pd.testing.assert_frame_equal(parts, data)
+    assert parts_book.to_dict() == one_book.to_dict()
+    read_spss(path, processes=1)
+    assert calls == [1]  # one process: no parts

@@ -14,4 +14,5 @@ with exit_on_error(
         snakemake.output.codebook,
         snakemake.output.report_json,
         snakemake.output.report_csv,
+        processes=snakemake.threads,
     )

@@ -86,8 +86,9 @@ def report_table(report: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
-def ingest(config: SurveyConfig) -> Ingested:
-    """Read the survey named by ``config.source`` and build its ingest report."""
+def ingest(config: SurveyConfig, processes: int = 1) -> Ingested:
+    """Read the survey named by ``config.source`` and build its ingest report
+    (``processes``: may read parts of a large SPSS file in parallel)."""
     source = config.source
     data, codebook = read_survey(
         config.source_path,
@@ -96,6 +97,7 @@ def ingest(config: SurveyConfig) -> Ingested:
         codebook=config.codebook_path,
         delimiter=source.get("delimiter"),
         decimal=source.get("decimal"),
+        processes=processes,
     )
     if data.empty:
         raise DataError(f"{config.source_path}: the file has variables but no rows (0 "

@@ -18,10 +18,11 @@ __all__ = ["read_ingested", "run_ingest"]
 
 def run_ingest(config_path: str | Path, data_out: str | Path, codebook_out: str | Path,
                report_json_out: str | Path, report_csv_out: str | Path,
-               root: str | Path | None = None) -> None:
-    """Read the raw file of a survey; write its data, codebook and ingest report."""
+               root: str | Path | None = None, processes: int = 1) -> None:
+    """Read the raw file of a survey; write its data, codebook and ingest report
+    (``processes``: the job's cores, for reading a large SPSS file in parts)."""
     config = load_survey_config(config_path, root=root)
-    ingested = ingest(config)
+    ingested = ingest(config, processes=processes)
     with output_set() as out:
         out.write_with(data_out, lambda p: ingested.data.to_parquet(p, index=False))
         out.write_json(codebook_out, {"source": ingested.codebook.source,

@@ -60,6 +60,7 @@ def read_survey(
     codebook: str | Path | None = None,
     delimiter: str | None = None,
     decimal: str | None = None,
+    processes: int = 1,
 ) -> tuple[pd.DataFrame, Codebook]:
     """Read a survey file with its codebook.
 
@@ -78,10 +79,13 @@ def read_survey(
     decimal
         For CSV: the decimal mark ``","`` or ``"."``; ``None`` accepts either per column
         but not both (see `surveykit.data.io.delimited.read_csv`).
+    processes
+        For a large SPSS system file: processes that may read parts of it
+        (`surveykit.data.io.spss.read_spss`).
     """
     kind = detect_format(path, format)
     if kind in SPSS_FORMATS:
-        return read_spss(path, encoding=encoding)
+        return read_spss(path, encoding=encoding, processes=processes)
     book = read_codebook(codebook or default_codebook_path(path))
     data = read_csv(path, book, encoding=encoding or "utf-8", delimiter=delimiter,
                     decimal=decimal)
