@@ -41,6 +41,11 @@ def _codes(values: pd.Series) -> np.ndarray:
     return counted[0]
 
 
+def _count_codes(codes: np.ndarray) -> int:
+    """How many distinct values codes 0 … k−1 that use every value hold: k."""
+    return int(codes.max(initial=-1)) + 1
+
+
 def count_distinct(values: np.ndarray) -> int:
     """How many distinct values an integer code vector holds."""
     return len(_distinct(values))
@@ -150,7 +155,8 @@ def build_structure(
                           "stage(s); give at most one per stage")
     strata_codes = ([_codes(_column(data, name, "strata")) for name in strata_names]
                     or [np.zeros(n, dtype=np.int64)])
-    if len(_distinct(id_codes[0])) == 1 and not (nest and has_strata):
+    # Codes are 0 … k−1 (factorised, or row numbers): k distinct values.
+    if _count_codes(id_codes[0]) == 1 and not (nest and has_strata):
         raise DataError("SurveyDesign: the design has only one primary sampling unit; a "
                         "variance cannot be estimated (check ids=)")
     for stage in range(1, stages):
@@ -161,7 +167,7 @@ def build_structure(
             id_codes[stage] = combine_codes(*layers, id_codes[stage])
     elif has_strata:
         psu_strata = _distinct(_pair_codes(id_codes[0], strata_codes[0]))
-        if len(psu_strata) > len(_distinct(id_codes[0])):
+        if len(psu_strata) > _count_codes(id_codes[0]):
             raise DataError(
                 "SurveyDesign: the same PSU id occurs in more than one stratum; PSU ids are "
                 "probably numbered within strata: pass nest=True"

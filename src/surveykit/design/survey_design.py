@@ -206,9 +206,10 @@ class SurveyDesign:
         if self._degf is None:
             inset = self._weights != 0
             clusters, strata = self._structure.clusters[0], self._structure.strata[0]
-            if not inset.all():
-                clusters, strata = clusters[inset], strata[inset]
-            self._degf = count_distinct(clusters) - count_distinct(strata)
+            if inset.all():  # the structure's codes are 0 … k−1, each used
+                self._degf = int(clusters.max()) - int(strata.max())
+            else:
+                self._degf = count_distinct(clusters[inset]) - count_distinct(strata[inset])
         return self._degf
 
     def __repr__(self) -> str:
