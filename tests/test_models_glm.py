@@ -51,6 +51,10 @@ def test_equal_weights_give_ordinary_logit_estimates(sample) -> None:
     np.testing.assert_allclose(model.params.to_numpy(), reference.params, rtol=1e-6)
     pseudo = model.pseudo_r2()
     assert pseudo["mcfadden"] == pytest.approx(reference.prsquared, rel=1e-6)
+    # with weights 1 the deviances are −2 log-likelihoods (statsmodels fits its null model
+    # numerically, so to its tolerance; ours is in closed form)
+    assert model.null_deviance == pytest.approx(-2 * reference.llnull, rel=1e-9)
+    assert model.deviance == pytest.approx(-2 * reference.llf, rel=1e-9)
     assert list(model.params.index) == ["(Intercept)", "age", "groupmid", "grouphigh",
                                         "commuter"]
 

@@ -446,15 +446,12 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "binomial") -> GLM
 
     covariance = model_covariance(design, influence, used, refit=refit, estimate=beta)
     df_resid = model_degf(design, used) + 1 - p
-    if "(Intercept)" in frame.names:  # R's glm.fit: wtdmu = sum(weights * y) / sum(weights)
-        null_mu = np.full(len(y), np.average(y, weights=w))
-    else:
-        null_mu = fam.linkinv(np.zeros(len(y)))
+    null_deviance = _null_deviance(fam, y, w, "(Intercept)" in frame.names, outcome)
     # R's summary.svyglm: the design-weighted variance of the Pearson residuals.
     # (R's residuals carry the ratio of the mean weight of the rows used to that of all rows,
     # from rescaling the weights before na.omit.)
-    all_weights = design.weights[design.weights != 0]
-    pearson = (y - mu) / np.sqrt(variance) * np.sqrt(w.mean() / all_weights.mean())
+    all_mean = design.weights.sum() / np.count_nonzero(design.weights)
+    pearson = (y - mu) / np.sqrt(variance) * np.sqrt(w.mean() / all_mean)
     centre = np.average(pearson, weights=w)
     n_used = len(y)
     dispersion = float(np.average((pearson - centre) ** 2, weights=w) * n_used / (n_used - 1))
@@ -466,5 +463,19 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "binomial") -> GLM
         frame=frame, design=design, n=int(used.sum()),
         n_dropped=int(((design.weights != 0) & ~used).sum()), converged=converged,
         iterations=iterations, family=family, dispersion=dispersion,
-        deviance=fam.deviance(y, mu, w, outcome),
-        null_deviance=fam.deviance(y, null_mu, w, outcome))
+        deviance=fam.deviance(y, mu, w, outcome), null_deviance=null_deviance)
+
+
+def _null_deviance(family: _Family, y: np.ndarray, w: np.ndarray, intercept: bool,
+                   outcome: _Outcome | None) -> float:
+    """The deviance of the model without predictors: the weighted mean of y with an
+    intercept (R's glm.fit: ``wtdmu``), else the mean at η = 0. For a 0/1 outcome the mean
+    is one value, so the deviance is two sums, not a pass over every respondent."""
+    mean = float(np.dot(w, y) / w.sum()) if intercept else \
+        float(family.linkinv(np.zeros(1))[0])
+    if family.name != "binomial":
+        return family.deviance(y, np.full(len(y), mean), w, outcome)
+    positive = float(np.dot(w, y))
+    negative = float(w.sum()) - positive
+    return float(-2 * (positive * np.log(max(mean, 1e-300))
+                       + negative * np.log(max(1 - mean, 1e-300))))
