@@ -243,7 +243,12 @@ def fit_multinomial(design: SurveyDesign, formula: str, reference: object = None
                           f"{did_you_mean(str(reference), map(str, outcome_levels))}")
     used = frame.used
     X, y, w = frame.X[used], frame.y[used].astype(np.int64), design.weights[used]
-    check_rank(X, formula, intercept=False)
+    # On large data the likelihood runs on groups of respondents alike in every variable of
+    # the formula, outcome included, with their summed weights: the same sums. The rank of
+    # the model matrix is that of its distinct rows.
+    groups = respondent_groups(design, frame, y)
+    rows = slice(None) if groups is None else groups[1]
+    check_rank(X[rows], formula, intercept=False)
     K, p = len(outcome_levels), X.shape[1]
     equations = np.array([i for i, level in enumerate(outcome_levels) if level != reference])
     start = np.zeros((p, len(equations)))
@@ -251,10 +256,6 @@ def fit_multinomial(design: SurveyDesign, formula: str, reference: object = None
         shares = np.bincount(y, weights=w, minlength=K)
         start[frame.names.index("(Intercept)")] = np.log(shares[equations]
                                                          / shares[outcome_levels.index(reference)])
-    # On large data the likelihood runs on groups of respondents alike in every variable of
-    # the formula, outcome included, with their summed weights: the same sums.
-    groups = respondent_groups(design, frame, y)
-    rows = slice(None) if groups is None else groups[1]
 
     def sums(weights: np.ndarray) -> np.ndarray:
         return weights if groups is None else np.bincount(groups[0], weights=weights)

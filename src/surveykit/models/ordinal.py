@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -257,6 +257,10 @@ class OrdinalResult(CategoricalPredictions, ModelResult):
     link: str = "logit"
     levels: tuple = ()
     deviance: float = np.nan
+    #: The groups of respondents alike in x and y the fit ran on (None: every respondent),
+    #: for the proportional-odds test, which runs on the same groups.
+    groups: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False,
+                                                         compare=False)
 
     @property
     def coefficients(self) -> pd.Series:
@@ -309,7 +313,7 @@ class OrdinalResult(CategoricalPredictions, ModelResult):
         w = self.design.weights[used]
         # On large data the split models run on groups of respondents alike in x and y, as
         # the model itself (`fit_ordinal`), with their summed weights.
-        groups = respondent_groups(self.design, frame, y)
+        groups = self.groups
         rows = np.arange(len(y)) if groups is None else groups[1]
         X = np.column_stack([np.ones(len(rows)), frame.X[used][rows]])
 
@@ -423,11 +427,12 @@ def fit_ordinal(design: SurveyDesign, formula: str, link: str = "logit",
     frame = categorical_frame(design, formula, "ordinal", levels)
     used = frame.used
     X, y, w = frame.X[used], frame.y[used].astype(np.int64), design.weights[used]
-    check_rank(X, formula, intercept=True)
-    q, p = len(frame.outcome_levels) - 1, X.shape[1]
     # On large data the likelihood runs on groups of respondents alike in every variable
-    # of the formula, outcome included, with their summed weights: the same sums.
+    # of the formula, outcome included, with their summed weights: the same sums. The
+    # rank of the model matrix is that of its distinct rows.
     groups = respondent_groups(design, frame, y)
+    check_rank(X if groups is None else X[groups[1]], formula, intercept=True)
+    q, p = len(frame.outcome_levels) - 1, X.shape[1]
     if groups is None:
         lik = _Likelihood(X, y, w, distribution, q)
     else:
@@ -465,4 +470,4 @@ def fit_ordinal(design: SurveyDesign, formula: str, link: str = "logit",
         df_resid=float(model_degf(design, used) - p), frame=frame, design=design,
         n=int(used.sum()), n_dropped=int(((design.weights != 0) & ~used).sum()),
         converged=True, iterations=fit.iterations, link=distribution.name,
-        levels=tuple(levels_), deviance=2 * fit.value / scale)
+        levels=tuple(levels_), deviance=2 * fit.value / scale, groups=groups)
