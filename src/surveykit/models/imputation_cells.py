@@ -63,6 +63,9 @@ class CellCodes:
             self.codes.append(codes)
             if codes is not None and self.usable:
                 self.total += codes * multiplier
+        #: Respondents per combined code, kept up to date by `update` once `grouped` has
+        #: made it (a count over every respondent per model would cost more than the model).
+        self._histogram: np.ndarray | None = None
 
     def update(self, j: int, rows: np.ndarray, values: np.ndarray) -> None:
         """Variable ``j`` took new ``values`` in ``rows`` (positions)."""
@@ -72,7 +75,11 @@ class CellCodes:
             return
         new = level_codes(self.sources[k], values)
         if self.usable:
+            if self._histogram is not None:
+                np.subtract.at(self._histogram, self.total[rows], 1)
             self.total[rows] += (new - codes[rows]) * self.multipliers[k]
+            if self._histogram is not None:
+                np.add.at(self._histogram, self.total[rows], 1)
         codes[rows] = new
 
     def _parts(self, j: int, current: list[np.ndarray] | None, inner: int | None = None
@@ -143,7 +150,9 @@ class CellCodes:
         axis = {s: len(self.sources) - 1 - s for s in range(len(self.sources))}
         levels_of_inner = radices[inner] if inner is not None else 1
         # the answers' codes: everyone's less the missing respondents' (``rows``)
-        counts = move_to_end(np.bincount(self.total, minlength=self.space)
+        if self._histogram is None:
+            self._histogram = np.bincount(self.total, minlength=self.space)
+        counts = move_to_end(self._histogram
                               - np.bincount(self.total[rows], minlength=self.space),
                               radices[::-1], [axis[s] for s in (inner, k) if s is not None]
                               ).reshape(-1, levels_of_inner, radices[k])
@@ -152,7 +161,11 @@ class CellCodes:
             if outer_sources else np.zeros(len(rows), dtype=np.int64)
         missing_inner = self.codes[inner][rows] if inner is not None \
             else np.zeros(len(rows), dtype=np.int64)
-        answered = counts.sum(axis=2) > 0                 # outer × inner
+        # outer × inner: any answer in any level of j (a loop over the few levels: numpy's
+        # reduction along an axis of two or three values is several times slower)
+        answered = counts[:, :, 0] > 0
+        for level in range(1, counts.shape[2]):
+            answered |= counts[:, :, level] > 0
         cells = answered.copy()
         cells[missing_outer, missing_inner] = True
         everyone = cells.any(axis=1)
