@@ -79,6 +79,28 @@ class ProjectedInfluence:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return np.asarray(self.matrix @ self.projection, dtype=dtype or float)
 
+    @classmethod
+    def of_respondents(cls, used: np.ndarray, columns: np.ndarray, values: np.ndarray,
+                       n_columns: int, projection: np.ndarray) -> ProjectedInfluence:
+        """The influence of respondents who each hold the same number of entries.
+
+        ``columns`` and ``values`` have one row per respondent in ``used`` (a boolean mask
+        over all n), with the respondent's entries in column order (or one entry each, as
+        vectors); the others hold none. Row by row (CSR) the entries are then already in
+        order, so the matrix is made from the arrays themselves, without a sort.
+        """
+        from scipy import sparse
+
+        columns = columns.reshape(len(columns), -1)
+        width = columns.shape[1]
+        index = np.int32 if max(columns.size, n_columns) < 2**31 - 1 else np.int64
+        pointers = np.zeros(len(used) + 1, dtype=index)
+        np.cumsum(used * width, out=pointers[1:])
+        matrix = sparse.csr_matrix((np.asarray(values, dtype=float).ravel(),
+                                    columns.astype(index, copy=False).ravel(), pointers),
+                                   shape=(len(used), n_columns))
+        return cls(matrix, projection)
+
 
 def _table(first: np.ndarray, n_first: int, second: np.ndarray, n_second: int,
            weights: np.ndarray) -> np.ndarray:
@@ -359,13 +381,14 @@ def sparse_stage_covariance(influence: Any, data: Any, lonely_psu: str,
     else:
         strata = _strata_matrix(data)
         rows = len(data.cluster_codes)
-        grouping = sparse.csr_matrix((np.ones(rows), (data.cluster_codes, np.arange(rows))),
-                                     shape=(data.n_clusters, rows)) \
-            if projection is None or corrections \
-            or data.n_clusters * matrix.shape[1] > _DENSE_TOTALS else None
-        if grouping is None:  # clusters × p: dense and small
+        counted = projection is not None and not corrections \
+            and data.n_clusters * matrix.shape[1] <= _DENSE_TOTALS
+        if counted:  # clusters × p: dense and small
             totals = _cluster_totals(matrix, data.cluster_codes, data.n_clusters) @ projection
         else:
+            grouping = sparse.csr_matrix((np.ones(rows), (data.cluster_codes,
+                                                          np.arange(rows))),
+                                         shape=(data.n_clusters, rows))
             totals = sparse.csc_matrix(grouping @ matrix)
             if projection is not None:
                 totals = _dense(totals @ projection)

@@ -171,15 +171,10 @@ def _patterned_influence(weights: np.ndarray, matrix: np.ndarray, rows: np.ndarr
     q, width = len(table), matrix.shape[1] + 1
     if (domains * q) * (domains * width) > _MAX_PROJECTION:
         return None
-    from scipy import sparse
-
-    pointers = np.zeros(len(answered) + 1, dtype=np.int64)
-    np.cumsum(answered, out=pointers[1:])
-    cells = extended[rows] * q + pattern
-    per_respondent = sparse.csr_matrix((weights[rows], cells, pointers),
-                                       shape=(len(answered), domains * q))
     per_pattern = np.column_stack([table, np.ones(q)])      # Q × (L + 1)
-    return ProjectedInfluence(per_respondent, np.kron(np.eye(domains), per_pattern))
+    return ProjectedInfluence.of_respondents(answered, extended[rows] * q + pattern,
+                                             weights[rows], domains * q,
+                                             np.kron(np.eye(domains), per_pattern))
 
 
 def _quadratic(gradients: np.ndarray, covariance: np.ndarray) -> np.ndarray:

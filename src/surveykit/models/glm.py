@@ -182,28 +182,19 @@ def _cell_influence(cells: CellMatrix, residual: np.ndarray, bread: np.ndarray,
     multiplies by the bread ``A``. The variance engine sums the sparse part per cell and
     projects its small tables (`surveykit.design.sparse_variance.ProjectedInfluence`).
     """
-    from scipy import sparse
-
     n_cells, numeric = cells.n_cells, len(cells.other)
-    # Row by row (CSR) the entries are already in order: each respondent's cell, then its
-    # numeric columns; built from its arrays directly, without the sort of a COO → CSC.
     width = 1 + numeric
-    entries = int(used.sum()) * width
-    index = np.int32 if max(entries, n_cells + numeric) < 2**31 - 1 else np.int64
     values = np.empty((len(residual), width))
     values[:, 0] = residual
     values[:, 1:] = residual[:, None] * cells.values
-    columns = np.empty((len(residual), width), dtype=index)
+    columns = np.empty((len(residual), width), dtype=np.int64)
     columns[:, 0] = cells.cells
     columns[:, 1:] = n_cells + np.arange(numeric)
-    pointers = np.zeros(len(used) + 1, dtype=index)
-    np.cumsum(used * width, out=pointers[1:])
-    matrix = sparse.csr_matrix((values.ravel(), columns.ravel(), pointers),
-                               shape=(len(used), n_cells + numeric))
     expansion = np.zeros((n_cells + numeric, bread.shape[0]))
     expansion[:n_cells][:, cells.binary] = cells.table
     expansion[n_cells + np.arange(numeric), cells.other] = 1.0
-    return ProjectedInfluence(matrix, expansion @ bread)
+    return ProjectedInfluence.of_respondents(used, columns, values, n_cells + numeric,
+                                             expansion @ bread)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from surveykit.models.cell_matrix import distinct_groups
 if TYPE_CHECKING:
     from surveykit.design import SurveyDesign
 
-__all__ = ["respondent_groups", "respondent_influence"]
+__all__ = ["group_sums", "respondent_groups", "respondent_influence"]
 
 _OUTCOME_CODE = "__surveykit_outcome_code__"
 
@@ -52,12 +52,15 @@ def respondent_influence(values: np.ndarray, w: np.ndarray,
         influence = np.zeros((len(used), rows.shape[1]))
         influence[used] = rows
         return influence
-    from scipy import sparse
-
     group = groups[0]
-    total = np.bincount(group, weights=w)[group]
+    total = group_sums(groups, w)[group]
     share = np.divide(w, total, out=np.zeros(len(w)), where=total != 0)
-    pointers = np.zeros(len(used) + 1, dtype=np.int64)
-    np.cumsum(used, out=pointers[1:])
-    return ProjectedInfluence(sparse.csr_matrix((share, group, pointers),
-                                                shape=(len(used), len(rows))), rows)
+    return ProjectedInfluence.of_respondents(used, group, share, len(rows), rows)
+
+
+def group_sums(groups: tuple[np.ndarray, np.ndarray] | None, values: np.ndarray
+               ) -> np.ndarray:
+    """Per-respondent ``values`` summed per group (as they are where ``groups`` is None):
+    the weights of a likelihood on groups."""
+    return values if groups is None else np.bincount(groups[0], weights=values,
+                                                     minlength=len(groups[1]))

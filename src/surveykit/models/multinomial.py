@@ -42,7 +42,7 @@ from surveykit.models.categorical import (
     check_rank,
 )
 from surveykit.models.frame import ModelFrame, term_columns
-from surveykit.models.grouped import respondent_groups, respondent_influence
+from surveykit.models.grouped import group_sums, respondent_groups, respondent_influence
 
 if TYPE_CHECKING:
     from surveykit.design import SurveyDesign
@@ -256,10 +256,8 @@ def fit_multinomial(design: SurveyDesign, formula: str, reference: object = None
         shares = np.bincount(y, weights=w, minlength=K)
         start[frame.names.index("(Intercept)")] = np.log(shares[equations]
                                                          / shares[outcome_levels.index(reference)])
-
-    def sums(weights: np.ndarray) -> np.ndarray:
-        return weights if groups is None else np.bincount(groups[0], weights=weights)
-    beta, iterations, converged = _newton(X[rows], y[rows], sums(w), equations, K, start)
+    summed = group_sums(groups, w)
+    beta, iterations, converged = _newton(X[rows], y[rows], summed, equations, K, start)
     if not converged:
         raise ConvergenceError(
             f"multinomial model {formula!r} did not converge in {iterations} Newton "
@@ -267,13 +265,14 @@ def fit_multinomial(design: SurveyDesign, formula: str, reference: object = None
     P = _probabilities(X, beta, equations, K)
     names = [f"{outcome_levels[j]}:{name}" for j in equations for name in frame.names]
     _warn_if_separated(frame, X, y, P, names, beta, outcome_levels, formula)
-    scores, information = _score_and_information(X[rows], y[rows], sums(w), P[rows],
+    scores, information = _score_and_information(X[rows], y[rows], summed, P[rows],
                                                   equations)
     influence = respondent_influence(scores, w, groups, used, np.linalg.inv(information))
     estimate = beta.ravel(order="F")
 
     def refit(weights: np.ndarray) -> np.ndarray:
-        again, _, ok = _newton(X[rows], y[rows], sums(weights[used]), equations, K, beta)
+        again, _, ok = _newton(X[rows], y[rows], group_sums(groups, weights[used]),
+                               equations, K, beta)
         if not ok:
             raise ConvergenceError(f"multinomial model {formula!r}: a replicate fit did not "
                                    "converge; merge sparse outcome or predictor levels")

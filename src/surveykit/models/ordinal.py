@@ -37,7 +37,7 @@ from surveykit.models.categorical import (
     check_rank,
 )
 from surveykit.models.frame import level_name, term_columns
-from surveykit.models.grouped import respondent_groups, respondent_influence
+from surveykit.models.grouped import group_sums, respondent_groups, respondent_influence
 from surveykit.models.optim import optim_hessian, vmmin
 
 if TYPE_CHECKING:
@@ -317,13 +317,10 @@ class OrdinalResult(CategoricalPredictions, ModelResult):
         rows = np.arange(len(y)) if groups is None else groups[1]
         X = np.column_stack([np.ones(len(rows)), frame.X[used][rows]])
 
-        def sums(weights: np.ndarray) -> np.ndarray:
-            return weights if groups is None else np.bincount(groups[0], weights=weights)
-
         sizes = None if groups is None else np.bincount(groups[0])
 
         def fit_splits(weights: np.ndarray, influence: bool) -> list[BinaryFit]:
-            summed = sums(weights)
+            summed = group_sums(groups, weights)
             fits = [binary_glm(X, (y[rows] > k).astype(float), summed, link, influence,
                                start_weights=None if sizes is None else summed / sizes)
                     for k in range(q)]
@@ -437,7 +434,7 @@ def fit_ordinal(design: SurveyDesign, formula: str, link: str = "logit",
         lik = _Likelihood(X, y, w, distribution, q)
     else:
         group, first = groups
-        lik = _Likelihood(X[first], y[first], np.bincount(group, weights=w),
+        lik = _Likelihood(X[first], y[first], group_sums(groups, w),
                           distribution, q, float(w.mean()), np.bincount(group))
     replicate = design.uses_replicates  # R's svrep method starts as polr
     fit = _maximise(lik, _start(lik, "polr" if replicate else "svyolr"))
@@ -452,7 +449,7 @@ def fit_ordinal(design: SurveyDesign, formula: str, link: str = "logit",
     def refit(weights: np.ndarray) -> np.ndarray:
         rows = weights[used]
         replicate_lik = dataclasses.replace(lik, w=rows) if groups is None else \
-            dataclasses.replace(lik, w=np.bincount(group, weights=rows),
+            dataclasses.replace(lik, w=group_sums(groups, rows),
                                 mean_weight=float(rows.mean()))
         again = _maximise(replicate_lik, np.concatenate([fit.beta, theta]))
         return np.concatenate([again.beta, again.zeta])
