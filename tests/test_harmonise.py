@@ -9,10 +9,12 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import EXAMPLE_CONFIG, ROOT, write_changed_config
+from hypothesis import given
+from hypothesis import strategies as st
 
 from surveykit._core.errors import ConfigError, DataError
 from surveykit.data.config import load_survey_config
-from surveykit.data.harmonisation import harmonise
+from surveykit.data.harmonisation import _level_series, harmonise
 from surveykit.data.ingestion import ingest
 from surveykit.data.io import read_survey
 
@@ -231,3 +233,19 @@ def test_a_different_questionnaire_needs_only_a_config(tmp_path: Path, gss_path:
         "high": int(raw["degree"].isin([3, 4]).sum())}
     assert ingested.report["variables"]["race"]["user_missing"] == \
         int(raw["race"].isin([3, 9]).sum())
+
+
+@given(levels=st.lists(st.one_of(st.sampled_from(["a", "b", "c"]), st.none()), min_size=1,
+                       max_size=6),
+       picks=st.lists(st.integers(-1, 5), min_size=1, max_size=40))
+def test_level_series_is_the_factorised_rows(levels: list, picks: list[int]) -> None:
+    """Levels given per distinct value (equal levels of different values, missing ones)
+    give the same categorical as factorising every row's level."""
+    positions = np.array([p if p < len(levels) else -1 for p in picks], dtype=np.int64)
+    rows = [None if p == -1 else levels[p] for p in positions]
+    series = _level_series(positions, levels, pd.RangeIndex(len(rows)))
+    codes, uniques = pd.factorize(pd.Series(rows, dtype=object), use_na_sentinel=True)
+    assert [None if pd.isna(v) else v for v in series] == rows
+    assert set(series.cat.categories) == {level for level in levels if level is not None}
+    assert set(uniques) <= set(series.cat.categories)
+    assert np.array_equal(series.isna().to_numpy(), codes == -1)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from surveykit.data.io import Codebook, Variable, read_csv, write_csv
-from surveykit.data.recode import apply_bins, apply_map, reverse_code
+from surveykit.data.recode import apply_bins, apply_map, map_codes, reverse_code
 
 codes = st.lists(st.one_of(st.integers(-9, 99).map(float), st.just(np.nan)), min_size=1,
                  max_size=60)
@@ -60,3 +60,19 @@ def test_csv_round_trip_is_exact(tmp_path_factory, numbers: list[float]) -> None
     codebook = Codebook((Variable("x", measure="scale"), Variable("y", measure="scale")))
     write_csv(data, codebook, path)
     pd.testing.assert_frame_equal(read_csv(path, codebook), data)
+
+
+@given(values=st.lists(st.one_of(st.sampled_from([1.0, 2.0, 3.0, 7.0, -9.0]), st.just(np.nan)),
+                       min_size=1, max_size=60),
+       mapped_codes=st.sets(st.sampled_from([1, 2, 3, 7, -9]), max_size=5))
+def test_map_codes_keeps_each_rows_distinct_value(values: list[float],
+                                                  mapped_codes: set[int]) -> None:
+    mapping = {code: f"level_{code % 2}" for code in mapped_codes}
+    series = pd.Series(values)
+    codes = map_codes(series, mapping)
+    mapped, unmapped = apply_map(series, mapping)
+    assert list(codes.rows()) == list(mapped)
+    assert np.array_equal(codes.unmapped, unmapped)
+    assert codes.targets[-1] is None  # what a missing row (position -1) picks
+    for value, position in zip(values, codes.positions, strict=True):
+        assert (position == -1) == bool(np.isnan(value))

@@ -26,9 +26,9 @@ from surveykit.data.io.codebook import Codebook
 from surveykit.data.missing import MissingRules, parse_missing_spec
 from surveykit.data.recode import (
     apply_bins,
-    apply_map,
     code_key,
     format_code,
+    map_codes,
     reverse_code,
     unmapped_error,
 )
@@ -127,13 +127,14 @@ def _check_range(values: pd.Series, spec: Mapping[str, Any], where: str, name: s
 def _levels_from_labels(values: pd.Series, ctx: _Context, concept: str, name: str
                         ) -> tuple[pd.Series, list[str], dict[str, str]]:
     labels = ctx.codebook[name].value_labels
-    mapped, unmapped = apply_map(values, labels)
-    if unmapped.any():
+    codes = map_codes(values, labels)
+    if codes.unmapped.any():
         raise unmapped_error(
-            ctx.where(concept), name, values, unmapped,
+            ctx.where(concept), name, values, codes.unmapped,
             "it has no value label; add a map: for this concept, declare the code missing, "
             "or use levels: from_values",
         )
+    mapped = _level_series(codes.positions, list(codes.targets[:-1]), values.index)
     used = {code_key(v) for v in values.dropna().unique()}
     order = [label for code, label in labels.items() if code_key(code) in used
              or not ctx.rules.mask(name, pd.Series([code])).any()]
@@ -145,14 +146,16 @@ def _categorical(spec: Mapping[str, Any], values: pd.Series, ctx: _Context, conc
     """Levels for a categorical/ordinal concept; returns values, level order, source labels."""
     where = ctx.where(concept)
     if "map" in spec:
-        mapped, unmapped = apply_map(values, spec["map"])
-        if unmapped.any() and spec.get("unmapped") != "missing":
+        codes = map_codes(values, spec["map"])
+        if codes.unmapped.any() and spec.get("unmapped") != "missing":
             raise unmapped_error(
-                where, origin, values, unmapped,
+                where, origin, values, codes.unmapped,
                 f"add it to concepts.{concept}.map, declare it missing, or set unmapped: missing",
             )
         targets = [str(v) for v in spec["map"].values()]
-        mapped = _map_distinct(mapped, str)
+        mapped = _level_series(codes.positions, [None if target is None else str(target)
+                                                 for target in codes.targets[:-1]],
+                               values.index)
         source_labels: dict[str, str] = {}
         if not from_concept:
             labels = ctx.codebook[origin].value_labels
@@ -182,17 +185,40 @@ def _categorical(spec: Mapping[str, Any], values: pd.Series, ctx: _Context, conc
 
 
 def _map_distinct(values: pd.Series, function: Any) -> pd.Series:
-    """``function`` of each non-missing value (None where missing), evaluated once per
-    distinct value: a survey has few codes but may have a million rows."""
+    """``function`` of each non-missing value as a categorical (missing where the value
+    is), evaluated once per distinct value: a survey has few codes but may have a million
+    rows."""
     positions, uniques = pd.factorize(values, use_na_sentinel=True)
-    results = np.array([function(value) for value in uniques] + [None], dtype=object)
-    return pd.Series(results[positions], index=values.index, dtype=object)
+    return _level_series(positions, [function(value) for value in uniques], values.index)
+
+
+def _level_series(positions: np.ndarray, levels: list[Any], index: pd.Index) -> pd.Series:
+    """Every row's level as a categorical, from the level of each distinct value.
+
+    ``positions`` gives each row's distinct value (``-1``: missing), ``levels`` each
+    distinct value's level (``None``: missing). Equal levels of different values become
+    one category, as a factorisation of the rows' levels would make them; the categories
+    are the distinct levels given, in the order of their first distinct value (each
+    distinct value of a factorisation occurs in some row).
+    """
+    categories = list(dict.fromkeys(level for level in levels if level is not None))
+    category_of = {level: number for number, level in enumerate(categories)}
+    code_of_value = np.array([-1 if level is None else category_of[level] for level in levels]
+                             + [-1], dtype=np.int64)
+    return pd.Series(pd.Categorical.from_codes(code_of_value[positions],
+                                               categories=pd.Index(categories, dtype=object)),
+                     index=index)
 
 
 def _finish_categorical(mapped: pd.Series, order: list[str], spec: Mapping[str, Any],
                         where: str, ordered: bool) -> tuple[pd.Series, list[str]]:
     # Coded from the distinct values: a million strings matched one by one take seconds.
-    positions, uniques = pd.factorize(mapped, use_na_sentinel=True)
+    # The recodes give their levels as a categorical already (`_level_series`).
+    if isinstance(mapped.dtype, pd.CategoricalDtype):
+        positions = np.asarray(mapped.cat.codes, dtype=np.int64)
+        uniques = list(mapped.cat.categories)
+    else:
+        positions, uniques = pd.factorize(mapped, use_na_sentinel=True)
     if "order" in spec:
         configured = [str(v) for v in spec["order"]]
         absent = sorted(set(uniques) - set(configured))
@@ -213,28 +239,31 @@ def _binary(spec: Mapping[str, Any], values: pd.Series, ctx: _Context, concept: 
             origin: str) -> pd.Series:
     where = ctx.where(concept)
     if "map" in spec:
-        mapped, unmapped = apply_map(values, {k: int(bool(v)) for k, v in spec["map"].items()})
+        codes = map_codes(values, {k: int(bool(v)) for k, v in spec["map"].items()})
     elif "true_values" in spec:
         true_keys = {code_key(v) for v in spec["true_values"]}
         if "false_values" in spec:
             mapping = {**{k: 0 for k in spec["false_values"]},
                        **{k: 1 for k in spec["true_values"]}}
-            mapped, unmapped = apply_map(values, mapping)
+            codes = map_codes(values, mapping)
         else:
             mapping = {v: int(code_key(v) in true_keys) for v in values.dropna().unique()}
-            mapped, unmapped = apply_map(values, mapping)
+            codes = map_codes(values, mapping)
     else:
         raise ConfigError(f"{where}: a binary concept needs map: or true_values: "
                           "to say which codes mean yes")
-    if unmapped.any() and spec.get("unmapped") != "missing":
-        raise unmapped_error(where, origin, values, unmapped,
+    if codes.unmapped.any() and spec.get("unmapped") != "missing":
+        raise unmapped_error(where, origin, values, codes.unmapped,
                              f"add it to concepts.{concept} (map or false_values), declare it "
                              "missing, or set unmapped: missing")
-    # 0/1 as an Int8 array built from numpy: pandas' conversion of a million Python objects
-    # takes seconds.
-    raw = mapped.to_numpy(dtype=object)
-    missing = pd.isna(raw) | unmapped
-    flags = np.where(missing, 0, raw).astype(np.int8)
+    # 0/1 as an Int8 array built from the distinct values' flags: pandas' conversion of a
+    # million Python objects takes seconds.
+    missing_of_value = np.array([pd.isna(target) for target in codes.targets], dtype=bool)
+    flag_of_value = np.array([0 if missing else target for target, missing
+                              in zip(codes.targets, missing_of_value, strict=True)],
+                             dtype=np.int8)
+    missing = missing_of_value[codes.positions] | codes.unmapped
+    flags = np.where(missing, 0, flag_of_value[codes.positions]).astype(np.int8)
     return pd.Series(pd.arrays.IntegerArray(flags, missing), index=values.index)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,8 @@ import pandas as pd
 from surveykit._core.codes import code_key, format_code
 from surveykit._core.errors import DataError
 
-__all__ = ["apply_bins", "apply_map", "code_key", "format_code", "reverse_code", "unmapped_error"]
+__all__ = ["MappedCodes", "apply_bins", "apply_map", "code_key", "format_code", "map_codes",
+           "reverse_code", "unmapped_error"]
 
 
 def unmapped_error(
@@ -34,6 +36,46 @@ def unmapped_error(
     )
 
 
+@dataclass(frozen=True)
+class MappedCodes:
+    """A map applied to the distinct values of a variable, not to its rows.
+
+    Attributes
+    ----------
+    positions
+        Per row, its distinct value (an index into ``targets``); ``-1`` where missing.
+    targets
+        Per distinct value, its target, ``None`` where the map does not cover it; one more
+        ``None`` at the end, which ``positions == -1`` picks.
+    unmapped
+        Per row: present, but the map does not cover its value.
+    """
+
+    positions: np.ndarray
+    targets: np.ndarray
+    unmapped: np.ndarray
+
+    def rows(self) -> np.ndarray:
+        """Every row's target (an object array, ``None`` where missing or unmapped)."""
+        return self.targets[self.positions]
+
+
+def map_codes(values: pd.Series, mapping: Mapping[Any, Any]) -> MappedCodes:
+    """Map codes to targets once per distinct value.
+
+    A survey has few codes but may have a million rows: the map is looked up for each
+    distinct value and the rows only carry their value's position, so that callers can
+    turn the targets into levels or flags without touching a million Python objects.
+    """
+    lookup = {code_key(k): v for k, v in mapping.items()}
+    positions, uniques = pd.factorize(values, use_na_sentinel=True)
+    keys = [code_key(u) for u in uniques]
+    targets = np.array([lookup.get(k) for k in keys] + [None], dtype=object)
+    covered = np.array([k in lookup for k in keys] + [True], dtype=bool)
+    unmapped = (positions >= 0) & ~covered[positions]
+    return MappedCodes(positions, targets, unmapped)
+
+
 def apply_map(values: pd.Series, mapping: Mapping[Any, Any]) -> tuple[pd.Series, np.ndarray]:
     """Map codes to targets.
 
@@ -43,17 +85,8 @@ def apply_map(values: pd.Series, mapping: Mapping[Any, Any]) -> tuple[pd.Series,
         The mapped values (NA where missing or unmapped) and a mask of non-missing values that
         the map does not cover.
     """
-    lookup = {code_key(k): v for k, v in mapping.items()}
-    # Work on the distinct values only: a survey has few codes but may have a million rows.
-    positions, uniques = pd.factorize(values, use_na_sentinel=True)
-    keys = [code_key(u) for u in uniques]
-    targets = np.array([lookup.get(k) for k in keys] + [None], dtype=object)
-    covered = np.array([k in lookup for k in keys] + [True], dtype=bool)
-    present = positions >= 0
-    unmapped = present & ~covered[positions]
-    mapped = targets[positions]
-    mapped[unmapped] = None
-    return pd.Series(mapped, index=values.index, dtype=object), unmapped
+    codes = map_codes(values, mapping)
+    return pd.Series(codes.rows(), index=values.index, dtype=object), codes.unmapped
 
 
 def _edge(value: Any) -> float:

@@ -9,8 +9,8 @@ Job
     `surveykit.estimation.intervals`.
 
 May import
-    `surveykit.design`, `surveykit.estimation` and `surveykit._core`. scikit-learn and
-    pingouin are imported inside the functions that need them.
+    `surveykit.design`, `surveykit.estimation` and `surveykit._core`. scikit-learn is
+    imported inside the functions that need it.
 """
 
 from surveykit.models.base import ModelResult, SeparationWarning, WaldTest

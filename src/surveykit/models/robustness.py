@@ -15,8 +15,8 @@ The folds are independent: `robustness_folds` computes some or all of them (each
 own random stream from the seed and its number) and `robustness_from_folds` combines them,
 so a cluster runs one job per fold and gets exactly `robustness_check`'s result.
 
-`scale_reliability` (from `surveykit.models.scores`) adds Cronbach's α (pingouin, with
-its confidence interval) for the multi-item scales of the survey
+`scale_reliability` (from `surveykit.models.scores`) adds Cronbach's α (pingouin's formulas,
+with its confidence interval) for the multi-item scales of the survey
 (`surveykit.data.config.configured_scales` lists them from a survey config).
 
 The weights are the design's current analysis weights (design weights, or the raked ones

@@ -75,7 +75,8 @@ def weighted_brier(y: np.ndarray, probability: np.ndarray,
 
 def scale_reliability(data: pd.DataFrame, scales: Mapping[str, Sequence[str]],
                       level: float = 0.95, nan_policy: str = "listwise") -> pd.DataFrame:
-    """Cronbach's α of multi-item scales, with confidence intervals (pingouin).
+    """Cronbach's α of multi-item scales, with confidence intervals (pingouin's formulas,
+    `surveykit._core.reliability`).
 
     Parameters
     ----------
@@ -85,7 +86,7 @@ def scale_reliability(data: pd.DataFrame, scales: Mapping[str, Sequence[str]],
     scales
         ``{scale name: [item columns]}``, e.g. from `surveykit.data.config.configured_scales`.
     level
-        Confidence level of the interval (pingouin's F-based interval, rounded by pingouin
+        Confidence level of the interval (pingouin's F-based interval, rounded
         to three decimals).
     nan_policy
         ``"listwise"`` (respondents who answered every item, as the harmonise report) or
