@@ -221,3 +221,24 @@ def test_robustness_folds_from_separate_jobs_equal_the_check() -> None:
                        "another fold assignment"):
         robustness_from_folds(design, "y", predictors,
                               [*other, *(part for part in parts if part.fold != 1)], seed=4)
+
+
+def test_a_folds_arrays_read_back_bit_for_bit_and_old_parts_are_refused() -> None:
+    rng = np.random.default_rng(3)
+    predictions = rng.random(1001)
+    predictions[:3] = [0.0, 1.0, np.nextafter(0.5, 1.0)]
+    part = FoldResult(2, np.arange(5, 2007, 2, dtype=np.int64),
+                      {"logit": predictions, "boosting": predictions[::-1].copy()},
+                      [{"fold": 2, "model": "logit"}], {"logit": [[0.1, 0.2]]})
+    record = json.loads(json.dumps(part.to_dict()))
+    assert record["test"]["dtype"] == "int64" and record["test"]["length"] == 1001
+    back = FoldResult.from_dict(record)
+    assert np.array_equal(back.test, part.test) and back.test.dtype == np.int64
+    for model in ("logit", "boosting"):
+        assert back.predictions[model].tobytes() == part.predictions[model].tobytes()
+    old = {**record, "test": part.test.tolist()}  # as parts before the base64 form
+    with pytest.raises(sk.DataError, match="another form than this version writes"):
+        FoldResult.from_dict(old)
+    short = {**record, "test": {**record["test"], "length": 1000}}
+    with pytest.raises(sk.DataError, match="holds 1001 values where it says 1000"):
+        FoldResult.from_dict(short)

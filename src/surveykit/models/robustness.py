@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -279,21 +280,48 @@ class FoldResult:
     auc_drops: dict[str, list[list[float]]]
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready; Python's JSON writes floats so that they read back exactly."""
-        return {"fold": self.fold, "test": self.test.tolist(),
-                "predictions": {model: values.tolist()
+        """JSON-ready; the per-respondent arrays as the bytes of their values (base64), so
+        that they read back exactly and a fold of a million respondents stays a few MB
+        that parse in milliseconds (as JSON numbers: 11 MB and 0.5 s to parse)."""
+        return {"fold": self.fold, "test": _array_record(self.test),
+                "predictions": {model: _array_record(values)
                                 for model, values in self.predictions.items()},
                 "metrics": self.metrics, "auc_drops": self.auc_drops}
 
     @classmethod
     def from_dict(cls, record: Mapping[str, Any]) -> FoldResult:
         """The fold as `to_dict` wrote it."""
-        return cls(int(record["fold"]), np.asarray(record["test"], dtype=np.int64),
-                   {model: np.asarray(values, dtype=float)
+        return cls(int(record["fold"]), _array_of(record["test"]).astype(np.int64),
+                   {model: _array_of(values).astype(float)
                     for model, values in record["predictions"].items()},
                    [dict(row) for row in record["metrics"]],
                    {model: [list(map(float, drops)) for drops in per_predictor]
                     for model, per_predictor in record["auc_drops"].items()})
+
+
+#: Byte order and types of the arrays in a fold's record (`_array_record`).
+_ARRAY_TYPES = {"int64": "<i8", "float64": "<f8"}
+
+
+def _array_record(values: np.ndarray) -> dict[str, Any]:
+    """An int64 or float64 vector as ``{"dtype", "length", "base64"}`` (little-endian)."""
+    kind = "int64" if np.issubdtype(values.dtype, np.integer) else "float64"
+    data = np.ascontiguousarray(values, dtype=_ARRAY_TYPES[kind])
+    return {"dtype": kind, "length": len(data),
+            "base64": base64.b64encode(data.tobytes()).decode("ascii")}
+
+
+def _array_of(record: Mapping[str, Any]) -> np.ndarray:
+    """The vector `_array_record` wrote; a record of another form is refused."""
+    kind = record.get("dtype") if isinstance(record, Mapping) else None
+    if kind not in _ARRAY_TYPES or not isinstance(record.get("base64"), str):
+        raise DataError("robustness_check: a fold's part holds an array in another form than "
+                        "this version writes; rerun the folds (e.g. delete the old parts)")
+    values = np.frombuffer(base64.b64decode(record["base64"]), dtype=_ARRAY_TYPES[kind])
+    if len(values) != record.get("length"):
+        raise DataError(f"robustness_check: a fold's part holds {len(values)} values where "
+                        f"it says {record.get('length')}; rerun the folds")
+    return values
 
 
 def _cross_validate_fold(prepared: _Prepared, fold: np.ndarray, k: int, seed: int,
