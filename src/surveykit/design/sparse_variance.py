@@ -117,7 +117,10 @@ class _DesignTables:
     reading_basis: dict[tuple[int, int], np.ndarray]   # L_a B_b
     basis_basis: dict[tuple[int, int], np.ndarray]     # B_a' D B_b
     strata_basis: list[np.ndarray]                     # stratum sums of B_a
-    scaled_basis: list[np.ndarray]                     # per respondent: D B_a
+    # Per respondent, what the adjustments sum to cells: column 2a its value in L_a,
+    # column 2a + 1 in D B_a (row-major, so that one pass reads a respondent's row).
+    per_respondent: np.ndarray                         # n × 2A
+    shared_codes: np.ndarray | None                    # the cells, if all A share them
 
 
 #: At most this many cluster × column sums are counted into a dense table
@@ -145,10 +148,20 @@ def _design_tables(corrections: Sequence[IndicatorCorrection], scale: np.ndarray
             if b >= a:
                 basis_basis[a, b] = _table(first.codes, first.size, second.codes,
                                            second.size, scale * first.basis * second.basis)
+    per_respondent = np.empty((len(scale), 2 * len(corrections)))
+    for a, correction in enumerate(corrections):
+        per_respondent[:, 2 * a] = correction.reading
+        per_respondent[:, 2 * a + 1] = scale * correction.basis
+    # Successive adjustments of one weighting (raking, then trimming, then raking again)
+    # usually have the same cells: then one (cell, column) index serves them all.
+    first = corrections[0]
+    shared = all(c.size == first.size and (c.codes is first.codes
+                                           or np.array_equal(c.codes, first.codes))
+                 for c in corrections[1:])
     tables = _DesignTables(reading_basis, basis_basis,
                            [_table(strata, n_strata, c.codes, c.size, c.basis)
                             for c in corrections],
-                           [scale * c.basis for c in corrections])
+                           per_respondent, first.codes if shared else None)
     _CACHE.insert(0, (key, tables))
     del _CACHE[_CACHE_SIZE:]
     return tables
@@ -161,22 +174,40 @@ def _singleton_corrections(matrix: Any, corrections: Sequence[IndicatorCorrectio
     """With one respondent per cluster: the terms the adjustments add to ``t' S t`` and to
     the stratum sums, ``(C'B'DBC − X'DBC − (X'DBC)', Σ_a (H B_a) C_a)``; of ``X P`` where a
     ``projection`` P is given (then the coefficient tables C are of ``X P``)."""
-    k = matrix.shape[1]
+    n, k = matrix.shape
     width = k if projection is None else projection.shape[1]
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))   # CSR: in order
+    per_row = np.diff(matrix.indptr)
     columns = matrix.indices
-    values = matrix.data
+    from scipy import sparse
+
     tables = _design_tables(corrections, scale, strata, n_strata, key)
+    # Where every respondent holds one entry (a share table's or a grouped model's
+    # influence) the per-respondent cells are the entries' cells as they are.
+    single = len(columns) == n and bool((per_row == 1).all())
+
+    def cell_sums(codes: np.ndarray, size: int, weights: np.ndarray) -> np.ndarray:
+        """Σ over entries of value × weight by (cell, column): size·k × weights' columns.
+
+        The matrix's entries moved to the column (cell, column) of their respondent's
+        cell, transposed and multiplied by the per-respondent weights: one pass that adds
+        each entry's value times its respondent's row of weights (scipy's CSC product),
+        the same sums in the same order as one ``np.bincount`` per weight column.
+        """
+        cells = codes if single else np.repeat(codes, per_row)
+        moved = sparse.csr_matrix((matrix.data, cells * k + columns, matrix.indptr),
+                                  shape=(n, size * k))
+        return moved.T @ weights
+
+    if tables.shared_codes is not None:
+        shared = cell_sums(tables.shared_codes, corrections[0].size, tables.per_respondent)
     coefficients: list[np.ndarray] = []
     mixed = np.zeros((width, width))
     for a, correction in enumerate(corrections):
-        # One (cell, column) index for both tables of the adjustment: L_a X and X' D B_a.
-        flat = correction.codes[rows] * k + columns
-        cells = correction.size * k
-        start = np.bincount(flat, weights=values * correction.reading[rows],
-                            minlength=cells).reshape(correction.size, k)
-        cross = np.bincount(flat, weights=values * tables.scaled_basis[a][rows],
-                            minlength=cells).reshape(correction.size, k)
+        # Both tables of the adjustment, L_a X and X' D B_a, from one pass.
+        sums = shared[:, 2 * a:2 * a + 2] if tables.shared_codes is not None else cell_sums(
+            correction.codes, correction.size, tables.per_respondent[:, 2 * a:2 * a + 2])
+        start = np.ascontiguousarray(sums[:, 0]).reshape(correction.size, k)
+        cross = np.ascontiguousarray(sums[:, 1]).reshape(correction.size, k)
         if projection is not None:
             start, cross = start @ projection, cross @ projection
         for b, earlier in enumerate(coefficients):
