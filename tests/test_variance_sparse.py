@@ -225,3 +225,37 @@ def test_cross_of_rows_with_one_varying_entry_is_the_sparse_product(with_project
                               shape=(n, cells + 2))
     assert sparse_variance._cross_of_fixed_rows(other, np.diff(other.indptr), scale,
                                                 projection) is None
+
+
+@pytest.mark.parametrize("entries", ["one per respondent", "several per respondent"])
+def test_adjustments_summed_in_one_product_equal_their_counts(monkeypatch, entries) -> None:
+    """With one respondent per PSU, the adjustments of one weighting (rake, trim, rake
+    again: the same cells) are summed for all of them in one sparse product; above
+    `_PRODUCT_SUMS` each adjustment's tables are counted. Both give the same sums in the
+    same order: the covariances are equal bit for bit."""
+    from surveykit.design import sparse_variance
+
+    frame = _sample(seed=51)
+    design = ADJUSTMENTS["raked, trimmed, raked"](DESIGNS["one respondent per PSU"](frame))
+    matrix = _influence(frame, seed=52).tocsr()
+    if entries == "one per respondent":
+        matrix = matrix[:, :8]
+    projection = np.random.default_rng(53).normal(size=(matrix.shape[1], 4))
+    influence = sparse_variance.ProjectedInfluence(matrix, projection)
+    taken = []
+    original = sparse_variance._singleton_corrections
+
+    def spy(*args, **kwargs):
+        taken.append(sparse_variance._PRODUCT_SUMS)
+        return original(*args, **kwargs)
+    monkeypatch.setattr(sparse_variance, "_singleton_corrections", spy)
+    in_one = taylor_covariance(influence, design.structure, "fail", design.adjustments)
+    assert sparse_variance._CACHE[0][1].shared_codes is not None  # the same cells
+    sparse_variance._CACHE.clear()
+    monkeypatch.setattr(sparse_variance, "_PRODUCT_SUMS", 0)
+    counted = taylor_covariance(influence, design.structure, "fail", design.adjustments)
+    assert taken == [1 << 21, 0]
+    np.testing.assert_array_equal(in_one, counted)
+    dense = taylor_covariance(np.asarray(influence), design.structure, "fail",
+                              design.adjustments)
+    np.testing.assert_allclose(in_one, dense, rtol=1e-9, atol=1e-9 * np.abs(dense).max())

@@ -127,6 +127,10 @@ class _DesignTables:
 #: (`_cluster_totals`) rather than summed by a sparse product.
 _DENSE_TOTALS = 1 << 22
 
+#: At most this many (cell, column, adjustment) sums are computed in one pass by
+#: `_singleton_corrections` (16 MB); above, each adjustment's tables are summed on their own.
+_PRODUCT_SUMS = 1 << 21
+
 _CACHE: list[tuple[tuple[Any, ...], _DesignTables]] = []
 _CACHE_SIZE = 4
 
@@ -178,36 +182,39 @@ def _singleton_corrections(matrix: Any, corrections: Sequence[IndicatorCorrectio
     width = k if projection is None else projection.shape[1]
     per_row = np.diff(matrix.indptr)
     columns = matrix.indices
-    from scipy import sparse
-
     tables = _design_tables(corrections, scale, strata, n_strata, key)
-    # Where every respondent holds one entry (a share table's or a grouped model's
-    # influence) the per-respondent cells are the entries' cells as they are.
-    single = len(columns) == n and bool((per_row == 1).all())
+    # All adjustments in one pass where they share their cells and k is small (a share
+    # table's patterns): the matrix's entries moved to the column (cell, column) of their
+    # respondent's cell, transposed, times the respondents' rows of L_a and D B_a values
+    # (scipy's CSC product adds each entry's value times its respondent's row): the same
+    # sums in the same order as one bincount per column. Where k is large (a grouped
+    # model's thousands of groups) the product is slower than counting and its
+    # size·k × 2A sums would take gigabytes: each adjustment's tables are counted.
+    shared = tables.shared_codes
+    if shared is not None and corrections[0].size * k * 2 * len(corrections) <= _PRODUCT_SUMS:
+        from scipy import sparse
 
-    def cell_sums(codes: np.ndarray, size: int, weights: np.ndarray) -> np.ndarray:
-        """Σ over entries of value × weight by (cell, column): size·k × weights' columns.
-
-        The matrix's entries moved to the column (cell, column) of their respondent's
-        cell, transposed and multiplied by the per-respondent weights: one pass that adds
-        each entry's value times its respondent's row of weights (scipy's CSC product),
-        the same sums in the same order as one ``np.bincount`` per weight column.
-        """
-        cells = codes if single else np.repeat(codes, per_row)
+        single = len(columns) == n and bool((per_row == 1).all())  # one entry each
+        cells = shared if single else np.repeat(shared, per_row)
         moved = sparse.csr_matrix((matrix.data, cells * k + columns, matrix.indptr),
-                                  shape=(n, size * k))
-        return moved.T @ weights
-
-    if tables.shared_codes is not None:
-        shared = cell_sums(tables.shared_codes, corrections[0].size, tables.per_respondent)
+                                  shape=(n, corrections[0].size * k))
+        sums, rows = moved.T @ tables.per_respondent, None
+    else:
+        sums, rows = None, np.repeat(np.arange(n), per_row)               # CSR: in order
     coefficients: list[np.ndarray] = []
     mixed = np.zeros((width, width))
     for a, correction in enumerate(corrections):
-        # Both tables of the adjustment, L_a X and X' D B_a, from one pass.
-        sums = shared[:, 2 * a:2 * a + 2] if tables.shared_codes is not None else cell_sums(
-            correction.codes, correction.size, tables.per_respondent[:, 2 * a:2 * a + 2])
-        start = np.ascontiguousarray(sums[:, 0]).reshape(correction.size, k)
-        cross = np.ascontiguousarray(sums[:, 1]).reshape(correction.size, k)
+        # Both tables of the adjustment: L_a X and X' D B_a.
+        if sums is not None:
+            start = np.ascontiguousarray(sums[:, 2 * a]).reshape(correction.size, k)
+            cross = np.ascontiguousarray(sums[:, 2 * a + 1]).reshape(correction.size, k)
+        else:
+            flat = correction.codes[rows] * k + columns
+            start = np.bincount(flat, weights=matrix.data * correction.reading[rows],
+                                minlength=correction.size * k).reshape(correction.size, k)
+            cross = np.bincount(flat, weights=matrix.data
+                                * tables.per_respondent[rows, 2 * a + 1],
+                                minlength=correction.size * k).reshape(correction.size, k)
         if projection is not None:
             start, cross = start @ projection, cross @ projection
         for b, earlier in enumerate(coefficients):
