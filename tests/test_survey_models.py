@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from conftest import EXAMPLE_CONFIG, ROOT, write_changed_config
 
@@ -85,3 +87,31 @@ def test_small_outcome_cells_are_named(harmonised) -> None:
     assert len(warnings) == 10
     assert any("with age_group = '18-29' and willing_to_move = 1 " in w for w in warnings)
     assert small_cells(data, "willing_to_move", ["age_group"], 1) == []
+
+
+def test_cell_counts_are_pandas_crosstab() -> None:
+    """The small-cell check counts level × outcome cells from codes; they must be the cells
+    of ``pd.crosstab`` (levels and values present, zeros included, the same order), for
+    categorical, text, 0/1 and float outcomes."""
+    from surveykit.data.recode import format_code
+    from surveykit.pipeline.model import _cell_counts
+
+    rng = np.random.default_rng(20261201)
+    for trial in range(400):
+        n = int(rng.integers(1, 60))
+        levels = ["x", "y", "z", "w"][:int(rng.integers(1, 5))]
+        column = pd.Series(pd.Categorical(rng.choice([*levels, None], n),
+                                          categories=levels[::-1] if trial % 2 else levels,
+                                          ordered=bool(trial % 3)))
+        if trial % 5 == 0:
+            column = column.astype(object)
+        outcome = [pd.Series(rng.choice([0, 1, None], n), dtype="Int8"),
+                   pd.Series(pd.Categorical(rng.choice(["a", "b", "c", None], n),
+                                            categories=["c", "b", "a"])),
+                   pd.Series(rng.choice([0.0, 1.0, np.nan], n)),
+                   pd.Series(rng.choice(["q", "p", None], n), dtype=object)][trial % 4]
+        table = pd.crosstab(column, outcome)
+        expected = [(level, format_code(value), int(count))
+                    for level, row in table.iterrows() for value, count in row.items()]
+        assert [(level, format_code(value), count)
+                for level, value, count in _cell_counts(column, outcome)] == expected

@@ -279,16 +279,39 @@ def small_cells(data: pd.DataFrame, outcome: str, predictors: Sequence[str],
         if column is None or not (isinstance(column.dtype, pd.CategoricalDtype)
                                   or column.dtype == object):
             continue
-        table = pd.crosstab(column, data[outcome])
-        for level, row in table.iterrows():
-            for value, count in row.items():
-                if count < min_cell_n:
-                    warnings_.append(
-                        f"{population}only {int(count)} respondent(s) with {name} = "
-                        f"'{level}' and {outcome} = {format_code(value)} (below min_cell_n "
-                        f"= {min_cell_n}); the effect of {name} = '{level}' rests on very "
-                        "few answers — merge levels in the config if it matters")
+        for level, value, count in _cell_counts(column, data[outcome]):
+            if count < min_cell_n:
+                warnings_.append(
+                    f"{population}only {int(count)} respondent(s) with {name} = "
+                    f"'{level}' and {outcome} = {format_code(value)} (below min_cell_n "
+                    f"= {min_cell_n}); the effect of {name} = '{level}' rests on very "
+                    "few answers — merge levels in the config if it matters")
     return warnings_
+
+
+def _cell_counts(column: pd.Series, outcome: pd.Series) -> list[tuple[Any, Any, int]]:
+    """``(level, value, count)`` of the level × outcome table of the respondents with
+    both, as ``pd.crosstab`` has it: the levels and outcome values present (each in
+    category order, or sorted), every combination of them, zeros included.
+
+    Counted from integer codes: ``pd.crosstab`` takes a second for a million respondents.
+    """
+    rows, columns = _as_categorical(column), _as_categorical(outcome)
+    both = (rows.notna() & columns.notna()).to_numpy()
+    n_columns = len(columns.cat.categories)
+    counts = np.bincount(np.asarray(rows.cat.codes, dtype=np.int64)[both] * n_columns
+                         + np.asarray(columns.cat.codes, dtype=np.int64)[both],
+                         minlength=len(rows.cat.categories) * n_columns).reshape(
+        len(rows.cat.categories), n_columns)
+    present_rows = np.flatnonzero(counts.sum(axis=1))
+    present_columns = np.flatnonzero(counts.sum(axis=0))
+    return [(rows.cat.categories[i], columns.cat.categories[j], int(counts[i, j]))
+            for i in present_rows for j in present_columns]
+
+
+def _as_categorical(values: pd.Series) -> pd.Series:
+    return values if isinstance(values.dtype, pd.CategoricalDtype) else \
+        values.astype("category")
 
 
 def fit_models(design: SurveyDesign, data: pd.DataFrame, concepts: Mapping[str, Any],
