@@ -150,3 +150,27 @@ def test_patterned_cell_totals_equal_the_entry_per_total_route(monkeypatch, kind
     pd.testing.assert_frame_equal(patterned.cells[numbers], entries.cells[numbers],
                                   rtol=1e-9)
     assert patterned.test["p_value"] == pytest.approx(entries.test["p_value"], rel=1e-9)
+
+
+@pytest.mark.parametrize("ids", [None, "psu"])
+def test_domain_degrees_of_freedom_count_psus_and_strata_of_each_domain(ids) -> None:
+    """A domain's df is its PSUs minus its strata among respondents with a non-zero
+    weight (R's degf of the subset design); with one respondent per PSU its PSUs are
+    its respondents."""
+    from surveykit.estimation.share_totals import domain_degrees_of_freedom
+
+    rng = np.random.default_rng(61)
+    n = 2000
+    frame = pd.DataFrame({"stratum": rng.integers(0, 5, n), "w": rng.uniform(1, 4, n)})
+    frame["psu"] = frame["stratum"] * 100 + rng.integers(0, 30, n)
+    dropped = rng.random(n) < 0.05   # out of a subset: weight 0, rows kept
+    design = sk.SurveyDesign(frame, weights="w", strata="stratum", ids=ids).subset(~dropped)
+    assert (design.weights == 0).sum() == dropped.sum()
+    codes = rng.integers(-1, 4, n)
+    df = domain_degrees_of_freedom(design, codes, 4)
+    kept = frame.assign(domain=codes, row=np.arange(n))
+    kept = kept[~dropped & (kept["domain"] >= 0)]
+    units = kept["psu"] if ids else kept["row"]
+    expected = (units.groupby(kept["domain"]).nunique()
+                - kept.groupby("domain")["stratum"].nunique()).reindex(range(4))
+    np.testing.assert_array_equal(df, expected.to_numpy(dtype=float))
