@@ -24,8 +24,10 @@ from surveykit.pipeline.harmonise import run_harmonise
 from surveykit.pipeline.ingest import run_ingest
 from surveykit.pipeline.model import ROBUSTNESS_FOLDS, run_models
 from surveykit.pipeline.model_parts import (
+    categorical_model_job,
     imputation_chunk,
     imputation_chunk_count,
+    run_categorical_models,
     run_imputation_chunk,
     run_robustness_fold,
 )
@@ -84,6 +86,15 @@ def test_gathered_parts_give_the_one_process_result_for_any_chunk_count(
             folds.append(tmp_path / f"fold{fold}.json")
             run_robustness_fold(CONFIG, *_inputs(weighted), folds[-1], fold,
                                 workflow_config=WORKFLOW)
+        categorical = tmp_path / "categorical.json"
+        run_categorical_models(CONFIG, *_inputs(weighted), categorical,
+                               workflow_config=WORKFLOW)
+    assert sorted(json.loads(categorical.read_text(encoding="utf-8"))["sections"]) == [
+        "destination", "ordinal"]
+    alone = _run_models(weighted, tmp_path / "categorical_alone",
+                        categorical_parts=[categorical])
+    for name in OUTPUTS:
+        assert alone[name] == whole[name], f"{name} differs with the categorical part"
     for chunks in (1, 2, m):
         chunk_files = []
         with pytest.MonkeyPatch.context() as patch:
@@ -95,7 +106,7 @@ def test_gathered_parts_give_the_one_process_result_for_any_chunk_count(
         # Reversed order of the files: the gather orders imputations and folds itself.
         gathered = _run_models(weighted, tmp_path / f"gathered{chunks}",
                                imputation_parts=chunk_files[::-1],
-                               robustness_parts=folds[::-1])
+                               robustness_parts=folds[::-1], categorical_parts=[categorical])
         for name in OUTPUTS:
             assert gathered[name] == whole[name], f"{name} differs with {chunks} chunks"
 
@@ -111,6 +122,20 @@ def test_parts_that_do_not_fit_are_refused(weighted: dict[str, Path], tmp_path: 
         _run_models(weighted, tmp_path / "half", imputation_parts=[first])
     with pytest.raises(sk.DataError, match=r"folds \[1\], not each of 1 … 5 once"):
         _run_models(weighted, tmp_path / "one_fold", robustness_parts=[fold])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(CI_PROJECT)
+        categorical = tmp_path / "categorical.json"
+        run_categorical_models(CONFIG, *_inputs(weighted), categorical,
+                               workflow_config=WORKFLOW)
+    with pytest.raises(sk.DataError, match="in one file, not 2"):
+        _run_models(weighted, tmp_path / "two", categorical_parts=[categorical, categorical])
+    document = json.loads(categorical.read_text(encoding="utf-8"))
+    del document["sections"]["destination"]
+    categorical.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(sk.DataError, match=r"categorical\.json: holds the model sections "
+                       r"\['ordinal'\], but .*example\.yaml asks for \['destination', "
+                       r"'ordinal'\]; rerun"):
+        _run_models(weighted, tmp_path / "sections", categorical_parts=[categorical])
     # A part left from a run with another seed (here: edited) is not mixed in.
     stale = json.loads(first.read_text(encoding="utf-8"))
     first.write_text(json.dumps({**stale, "seed": 7}), encoding="utf-8")
@@ -153,6 +178,11 @@ def test_auto_fans_out_a_survey_by_its_respondents_on_file(monkeypatch, tmp_path
     assert imputation_chunk_count(example, "auto") == model_parts.AUTO_CHUNKS
     assert model_parts.robustness_fold_jobs(example, "auto")
     assert imputation_chunk_count(gruenfelde, "auto") == 0   # 893 < 4,000-odd
+    # the ordinal and multinomial models get their job where the model step fans out
+    assert categorical_model_job(example, "auto", "auto")
+    assert categorical_model_job(example, 0, True) and categorical_model_job(example, 2, False)
+    assert not categorical_model_job(example, 0, False)
+    assert not categorical_model_job(gruenfelde, "auto", "auto")
     assert model_parts.robustness_fold_jobs(example, False) is False
     for name, content in (("broken.sav", b"not an SPSS file"), ("portable.por", b"x")):
         (tmp_path / name).write_bytes(content)

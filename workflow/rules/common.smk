@@ -15,7 +15,11 @@ from surveykit.data.config import (
 from surveykit.data.io import default_codebook_path, detect_format
 from surveykit.data.schemas import validate as validate_schema
 from surveykit.pipeline.model import ROBUSTNESS_FOLDS
-from surveykit.pipeline.model_parts import imputation_chunk_count, robustness_fold_jobs
+from surveykit.pipeline.model_parts import (
+    categorical_model_job,
+    imputation_chunk_count,
+    robustness_fold_jobs,
+)
 from surveykit.pipeline.settings import skipped_steps, weighting_method
 
 
@@ -173,6 +177,14 @@ def robustness_parts(wildcards):
         f"{RESULTS}/{wildcards.survey}/models/parts/robustness_{fold}_of_{ROBUSTNESS_FOLDS}.json"
         for fold in range(1, ROBUSTNESS_FOLDS + 1)
     ]
+
+
+def categorical_parts(wildcards):
+    """The ordinal and multinomial models' job (none: rule model fits them)."""
+    survey = SURVEYS[wildcards.survey]
+    if not categorical_model_job(survey, IMPUTATION_CHUNKS, ROBUSTNESS_FOLD_JOBS):
+        return []
+    return [f"{RESULTS}/{wildcards.survey}/models/parts/categorical.json"]
 
 
 def memory_mb(base, per_input_mb):

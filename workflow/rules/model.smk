@@ -1,7 +1,8 @@
-# The model step fans out: the multiple imputations in `imputation_chunks` jobs and the
-# robustness check in one job per cross-validation fold; rule model gathers them. Each part
-# draws from its own random stream (seed and number), so the gathered result is the
-# one-process result whatever the number of jobs.
+# The model step fans out: the multiple imputations in `imputation_chunks` jobs, the
+# robustness check in one job per cross-validation fold and the ordinal and multinomial
+# models in one job; rule model gathers them. Each part draws from its own random stream
+# (seed and number), so the gathered result is the one-process result whatever the number
+# of jobs.
 
 
 rule model_imputations:
@@ -18,6 +19,8 @@ rule model_imputations:
         f"{RESULTS}/{{survey}}/logs/model_imputations_{{chunk}}_of_{{chunks}}.log",
     benchmark:
         "benchmarks/{survey}/model_imputations_{chunk}_of_{chunks}.tsv"
+    # Among the longest jobs after the weight step (see estimate.smk).
+    priority: 2
     wildcard_constraints:
         chunk=r"\d+",
         chunks=r"\d+",
@@ -48,6 +51,8 @@ rule model_robustness:
         f"{RESULTS}/{{survey}}/logs/model_robustness_{{fold}}.log",
     benchmark:
         "benchmarks/{survey}/model_robustness_{fold}.tsv"
+    # Shorter than an imputation chunk, longer than the categorical models.
+    priority: 1
     wildcard_constraints:
         fold=r"\d+",
     conda:
@@ -63,6 +68,35 @@ rule model_robustness:
         "../scripts/model_robustness.py"
 
 
+rule model_categorical:
+    """The ordinal model of intent and the multinomial model of destinations."""
+    input:
+        config=survey_config,
+        harmonised=rules.harmonise.output.harmonised,
+        concepts=rules.harmonise.output.concepts,
+        weights=rules.weight.output.weights,
+        adjustments=rules.weight.output.adjustments,
+    output:
+        part=f"{RESULTS}/{{survey}}/models/parts/categorical.json",
+    log:
+        f"{RESULTS}/{{survey}}/logs/model_categorical.log",
+    benchmark:
+        "benchmarks/{survey}/model_categorical.tsv"
+    # The shortest of the parts: on a few cores it runs last (see estimate.smk).
+    priority: 0
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=memory_mb(base=1000, per_input_mb=40),
+        runtime=60,
+    params:
+        seed=config["seed"],
+        min_cell_n=config["min_cell_n"],
+    script:
+        "../scripts/model_categorical.py"
+
+
 rule model:
     """Models of migration intent: logit (with multiple imputation), ordinal, destination."""
     input:
@@ -73,6 +107,7 @@ rule model:
         adjustments=rules.weight.output.adjustments,
         imputations=imputation_parts,
         robustness=robustness_parts,
+        categorical=categorical_parts,
     output:
         models=f"{RESULTS}/{{survey}}/models/models.json",
         odds_ratios=report(

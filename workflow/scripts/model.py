@@ -22,4 +22,5 @@ with exit_on_error(
                          "min_cell_n": snakemake.params.min_cell_n},
         imputation_parts=snakemake.input.imputations,
         robustness_parts=snakemake.input.robustness,
+        categorical_parts=snakemake.input.categorical,
     )

@@ -41,8 +41,9 @@ STEPS: dict[str, Step] = {
                     "weighting/diagnostics.json", "weighting/margins.csv"), ("harmonise",)),
     "estimate": Step(("tables/shares", "tables.xlsx", "estimate/estimate.json"),
                      ("harmonise", "weight")),
-    # The model step's parts (rules model_imputations, model_robustness; only written when
-    # the workflow config fans the model step out, as profiles/slurm does).
+    # The model step's parts (rules model_imputations, model_robustness,
+    # model_categorical; only written when the workflow config fans the model step out,
+    # as profiles/slurm does).
     "model_parts": Step(("models/parts",), ("harmonise", "weight")),
     "model": Step(("models/models.json", "tables/odds_ratios.csv", "tables/ame.csv",
                    "tables/predictions.csv"), ("harmonise", "weight", "model_parts")),

@@ -37,7 +37,8 @@ from surveykit.publish.safe_text import write_inert_csv
 if TYPE_CHECKING:
     from surveykit.design import SurveyDesign
 
-__all__ = ["ROBUSTNESS_FOLDS", "ModelParts", "fit_models", "model_formula", "model_predictors",
+__all__ = ["ROBUSTNESS_FOLDS", "ModelParts", "categorical_sections", "categorical_spec_keys",
+           "fit_models", "model_formula", "model_predictors",
            "model_terms", "run_models", "small_cells"]
 
 #: Cross-validation folds of the robustness appendix (one cluster job each).
@@ -49,12 +50,15 @@ class ModelParts:
     """Parts of the model step computed by separate jobs (`surveykit.pipeline.model_parts`).
 
     ``imputations``: estimates, covariances and residual df of every imputation in order;
-    ``folds``: the robustness check's `FoldResult`s; ``warnings``: what the jobs warned.
+    ``folds``: the robustness check's `FoldResult`s; ``categorical``: the sections of the
+    ordinal and multinomial models (`categorical_sections`); ``warnings``: what the jobs
+    warned.
     ``None`` means: compute that part here.
     """
 
     imputations: tuple[list[pd.Series], list[pd.DataFrame], list[float]] | None = None
     folds: list[Any] | None = None
+    categorical: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
 
 
@@ -232,6 +236,24 @@ def _destination(design: SurveyDesign, data: pd.DataFrame, config: SurveyConfig
     return section
 
 
+def categorical_sections(design: SurveyDesign, data: pd.DataFrame, config: SurveyConfig
+                         ) -> dict[str, Any]:
+    """The ordinal model of ``models.ordinal_outcome`` (with its proportional-odds test)
+    and the multinomial model of ``models.destination_outcome``, as configured: the
+    ``ordinal`` and ``destination`` sections of the model step's results. They need
+    neither the imputations nor the robustness check, so a fanned-out workflow fits them
+    in a job of their own (`surveykit.pipeline.model_parts.run_categorical_models`)."""
+    fits = {"ordinal": _ordinal, "destination": _destination}
+    return {name: fits[name](design, data, config) for name in categorical_spec_keys(config)}
+
+
+def categorical_spec_keys(config: SurveyConfig) -> list[str]:
+    """The sections `categorical_sections` gives for this survey config."""
+    spec = config.spec.get("models") or {}
+    return [name for name, key in (("ordinal", "ordinal_outcome"),
+                                   ("destination", "destination_outcome")) if spec.get(key)]
+
+
 def _robustness(design: SurveyDesign, config: SurveyConfig, concepts: Mapping[str, Any],
                 seed: int, parts: ModelParts) -> dict[str, Any]:
     from surveykit.models.robustness import robustness_check, robustness_from_folds
@@ -363,10 +385,8 @@ def fit_models(design: SurveyDesign, data: pd.DataFrame, concepts: Mapping[str, 
             warnings.warn(message, UserWarning, stacklevel=2)
         binary, odds, effects, predictions = _binary(design, data, config, seed, [], parts)
         results["binary"] = binary
-        if spec.get("ordinal_outcome"):
-            results["ordinal"] = _ordinal(design, data, config)
-        if destination:
-            results["destination"] = _destination(design, data, config)
+        results.update(categorical_sections(design, data, config)
+                       if parts.categorical is None else parts.categorical)
         results["robustness"] = _robustness(design, config, concepts.get("concepts", {}),
                                             seed, parts)
     results["warnings"] = sorted({str(w.message) for w in caught
@@ -382,23 +402,26 @@ def run_models(config_path: str | Path, harmonised_path: str | Path,
                workflow_config: dict[str, Any] | str | Path | None = None,
                root: str | Path | None = None,
                imputation_parts: Sequence[str | Path] | None = None,
-               robustness_parts: Sequence[str | Path] | None = None) -> None:
+               robustness_parts: Sequence[str | Path] | None = None,
+               categorical_parts: Sequence[str | Path] | None = None) -> None:
     """Fit the configured models on the weighted design the weight step wrote; write their
     results and the odds-ratio and AME tables.
 
-    ``imputation_parts`` and ``robustness_parts`` are the files of
-    `surveykit.pipeline.model_parts` (the imputation chunks and robustness folds computed
-    by separate jobs); they are gathered instead of computed, with the same result.
+    ``imputation_parts``, ``robustness_parts`` and ``categorical_parts`` are the files of
+    `surveykit.pipeline.model_parts` (the imputation chunks, robustness folds and the
+    ordinal and multinomial models computed by separate jobs); they are gathered instead
+    of computed, with the same result.
     """
     config = load_survey_config(config_path, root=root)
     settings = step_settings(config, workflow_config)
     data, concepts = read_harmonised(harmonised_path, concepts_path)
     design = read_weighted_design(data, concepts, config, weights_path, adjustments_path)
     parts = None
-    if imputation_parts or robustness_parts:
+    if imputation_parts or robustness_parts or categorical_parts:
         from surveykit.pipeline.model_parts import read_parts
 
-        parts = read_parts(imputation_parts, robustness_parts, config, settings.seed)
+        parts = read_parts(imputation_parts, robustness_parts, config, settings.seed,
+                           categorical_parts)
     results, odds, effects, predictions = fit_models(design, data, concepts, config,
                                                      settings.seed, settings.min_cell_n, parts)
     for message in results["warnings"]:

@@ -42,10 +42,12 @@ from surveykit.pipeline.model import (
 from surveykit.pipeline.settings import StepSettings, config_errors, step_settings
 from surveykit.pipeline.weight import read_weighted_design
 
-__all__ = ["AUTO_CHUNKS", "FAN_OUT_RESPONDENTS", "ImputationParts", "imputation_chunk",
-           "imputation_chunk_count", "imputations", "read_imputation_parts", "read_parts",
+__all__ = ["AUTO_CHUNKS", "FAN_OUT_RESPONDENTS", "ImputationParts", "categorical_model_job",
+           "imputation_chunk",
+           "imputation_chunk_count", "imputations", "read_categorical_part",
+           "read_imputation_parts", "read_parts",
            "read_robustness_parts", "respondents_on_file", "robustness_fold_jobs",
-           "run_imputation_chunk", "run_robustness_fold"]
+           "run_categorical_models", "run_imputation_chunk", "run_robustness_fold"]
 
 ImputationParts = tuple[list[pd.Series], list[pd.DataFrame], list[float]]
 
@@ -120,6 +122,18 @@ def robustness_fold_jobs(config: SurveyConfig, setting: bool | str) -> bool:
         raise ConfigError(f"config/config.yaml: robustness_fold_jobs is {setting!r}; use "
                           "true, false or auto (it does not change any result)")
     return setting
+
+
+def categorical_model_job(config: SurveyConfig, chunks: int | str,
+                          fold_jobs: bool | str) -> bool:
+    """Whether the survey's ordinal and multinomial models get a job of their own: where
+    its model step fans out at all (imputation chunks or fold jobs) and it has such
+    models. The gather then waits for less, and the job fills a core the others leave."""
+    from surveykit.pipeline.model import categorical_spec_keys
+
+    fans_out = imputation_chunk_count(config, chunks) > 0 or robustness_fold_jobs(
+        config, fold_jobs)
+    return fans_out and bool(categorical_spec_keys(config))
 
 
 def imputation_chunk(m: int, chunks: int, chunk: int) -> list[int]:
@@ -211,6 +225,27 @@ def run_robustness_fold(config_path: str | Path, harmonised_path: str | Path,
         output.write_json(out, document)
 
 
+def run_categorical_models(config_path: str | Path, harmonised_path: str | Path,
+                           concepts_path: str | Path, weights_path: str | Path,
+                           adjustments_path: str | Path, out: str | Path,
+                           workflow_config: dict[str, Any] | str | Path | None = None,
+                           root: str | Path | None = None) -> None:
+    """Fit the ordinal and multinomial models (`surveykit.pipeline.model.
+    categorical_sections`); write their sections of the model step's results (JSON,
+    floats written so that they read back exactly)."""
+    from surveykit.pipeline.model import categorical_sections
+
+    config, settings, design, data = _weighted_design(
+        config_path, harmonised_path, concepts_path, weights_path, adjustments_path,
+        workflow_config, root)
+    with _recorded_warnings(config) as recorded:
+        sections = categorical_sections(design, data, config)
+    document = {"survey": config.id, "seed": settings.seed, "warnings": recorded(),
+                "sections": sections}
+    with output_set() as output:
+        output.write_json(out, document)
+
+
 def _read(path: str | Path, config: SurveyConfig, seed: int) -> dict[str, Any]:
     document = json.loads(Path(path).read_text(encoding="utf-8"))
     if document.get("survey") != config.id or document.get("seed") != seed:
@@ -267,17 +302,39 @@ def read_robustness_parts(paths: Sequence[str | Path], config: SurveyConfig, see
     return parts
 
 
+def read_categorical_part(path: str | Path, config: SurveyConfig, seed: int
+                          ) -> dict[str, Any]:
+    """The ordinal and multinomial models' sections from their job's file; the sections
+    the survey config asks for, no other."""
+    from surveykit.pipeline.model import categorical_spec_keys
+
+    sections = _read(path, config, seed).get("sections")
+    expected = categorical_spec_keys(config)
+    if not isinstance(sections, dict) or sorted(sections) != sorted(expected):
+        found = sorted(sections) if isinstance(sections, dict) else None
+        raise DataError(f"{path}: holds the model sections {found}, but {config.path} asks "
+                        f"for {sorted(expected)}; rerun the workflow")
+    return sections
+
+
 def read_parts(imputation_parts: Sequence[str | Path] | None,
                robustness_parts: Sequence[str | Path] | None, config: SurveyConfig,
-               seed: int) -> ModelParts:
+               seed: int, categorical_parts: Sequence[str | Path] | None = None
+               ) -> ModelParts:
     """The parts for `surveykit.pipeline.model.fit_models`; a kind given no files is
     computed by the model step itself."""
+    if categorical_parts and len(categorical_parts) != 1:
+        raise DataError(f"the ordinal and multinomial models come in one file, not "
+                        f"{len(categorical_parts)}: {', '.join(map(str, categorical_parts))}")
     messages: set[str] = set()
-    for path in [*(imputation_parts or []), *(robustness_parts or [])]:
+    for path in [*(imputation_parts or []), *(robustness_parts or []),
+                 *(categorical_parts or [])]:
         messages.update(_read(path, config, seed).get("warnings", []))
     return ModelParts(
         imputations=read_imputation_parts(imputation_parts, config, seed)
         if imputation_parts else None,
         folds=read_robustness_parts(robustness_parts, config, seed)
         if robustness_parts else None,
+        categorical=read_categorical_part(categorical_parts[0], config, seed)
+        if categorical_parts else None,
         warnings=tuple(sorted(messages)))
