@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from surveykit._core.distributions import t_quantile, t_sf
 from surveykit._core.errors import ArgumentError
 
 __all__ = ["Contrast", "contrast", "versus_others"]
@@ -99,8 +99,8 @@ def contrast(coefficients: np.ndarray, estimates: np.ndarray, ses: np.ndarray,
     if root == 0:
         return Contrast(difference, 0.0, dof, np.nan, np.nan, difference, difference)
     statistic = difference / root
-    p_value = float(2 * stats.t.sf(abs(statistic), dof))
-    quantile = float(stats.t.ppf(1 - (1 - level) / 2, dof))
+    p_value = float(2 * t_sf(abs(statistic), dof))
+    quantile = float(t_quantile(1 - (1 - level) / 2, dof))
     return Contrast(difference, float(root), float(dof), float(statistic), p_value,
                     difference - quantile * root, difference + quantile * root)
 

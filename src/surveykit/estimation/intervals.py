@@ -9,8 +9,8 @@ normal quantiles, a number gives t quantiles, as R's ``confint(df=)``.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
+from surveykit._core.distributions import beta_quantile, normal_quantile, t_quantile
 from surveykit._core.errors import ArgumentError
 
 __all__ = [
@@ -30,13 +30,13 @@ def critical_value(probability: float | np.ndarray, df: float | np.ndarray | Non
     """R's ``qt(p, df)``, or ``qnorm(p)`` where ``df`` is None or infinite (``df`` may be
     one value per estimate, as the Barnard–Rubin df of pooled imputations)."""
     if df is None:
-        return stats.norm.ppf(probability)
+        return normal_quantile(probability)
     df = np.asarray(df, dtype=float)
     if df.ndim == 0:
-        return stats.norm.ppf(probability) if np.isinf(df) else stats.t.ppf(probability, df)
+        return normal_quantile(probability) if np.isinf(df) else t_quantile(probability, df)
     with np.errstate(invalid="ignore"):
-        return np.where(np.isinf(df), stats.norm.ppf(probability),
-                        stats.t.ppf(probability, np.where(np.isinf(df), 1.0, df)))
+        return np.where(np.isinf(df), normal_quantile(probability),
+                        t_quantile(probability, np.where(np.isinf(df), 1.0, df)))
 
 
 def confidence_interval(estimate: np.ndarray, se: np.ndarray, level: float,
@@ -105,10 +105,10 @@ def proportion_interval(method: str, share: np.ndarray, se: np.ndarray, level: f
         with np.errstate(divide="ignore", invalid="ignore"):
             effective = share * (1 - share) / se**2
             ratio_df = df if design_df is None else design_df
-            effective = effective * (stats.t.ppf(alpha / 2, n_rows - 1)
+            effective = effective * (t_quantile(alpha / 2, n_rows - 1)
                                      / critical_value(alpha / 2, ratio_df)) ** 2
-            low = stats.beta.ppf(alpha / 2, effective * share, effective * (1 - share) + 1)
-            high = stats.beta.ppf(1 - alpha / 2, effective * share + 1,
+            low = beta_quantile(alpha / 2, effective * share, effective * (1 - share) + 1)
+            high = beta_quantile(1 - alpha / 2, effective * share + 1,
                                   effective * (1 - share))
         return low, high
     raise ArgumentError(f"interval method {method!r} is not known; use one of "

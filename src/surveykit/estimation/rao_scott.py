@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from surveykit._core.distributions import chi2_sf, f_sf
 from surveykit._core.errors import ArgumentError, DataError
 from surveykit._core.messages import did_you_mean
 
@@ -241,10 +241,10 @@ def _rao_scott(table: _Table, share: np.ndarray, covariance: np.ndarray,
     if statistic == "F":
         d0 = trace**2 / trace_square
         value = pearson / trace
-        return {"statistic": value, "p_value": float(stats.f.sf(value, d0, d0 * nu)),
+        return {"statistic": value, "p_value": float(f_sf(value, d0, d0 * nu)),
                 "statistic_name": "F", "ndf": float(d0), "ddf": float(d0 * nu), **common}
     df = delta.shape[1]
-    p_value = float(stats.chi2.sf(pearson / np.mean(np.diag(delta)), df))
+    p_value = float(chi2_sf(pearson / np.mean(np.diag(delta)), df))
     return {"statistic": pearson, "p_value": p_value, "statistic_name": "X-squared",
             "df": float(df), **common}
 
@@ -290,7 +290,7 @@ def _wald(design, table: _Table, statistic: str, nu: float) -> dict:
             raise DataError(f"adjWald needs more design degrees of freedom ({nu:g}) than "
                             f"the table's {ndf} contrasts; use statistic='F'")
         value = quadratic * ddf / (ndf * nu)
-    return {"statistic": value, "p_value": float(stats.f.sf(value, ndf, ddf)),
+    return {"statistic": value, "p_value": float(f_sf(value, ndf, ddf)),
             "statistic_name": "F", "ndf": float(ndf), "ddf": float(ddf), "method": _WALD}
 
 

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from surveykit._core.distributions import f_sf, t_sf
 from surveykit._core.errors import ArgumentError, DataError
 from surveykit._core.messages import did_you_mean
 from surveykit.design.linear import LinearStatistic
@@ -223,7 +223,7 @@ def _cell_tests(design: SurveyDesign, values: pd.Series, kind: str, codes: np.nd
     frame["difference_se"] = ses
     with np.errstate(divide="ignore", invalid="ignore"):
         t = differences / ses
-    frame["p_value"] = 2 * stats.t.sf(np.abs(t), float(design.degf))
+    frame["p_value"] = 2 * t_sf(np.abs(t), float(design.degf))
     return frame
 
 
@@ -241,7 +241,7 @@ def wald_equal_means(estimates: pd.DataFrame, covariance: np.ndarray, degf: floa
     statistic = wald / (k - 1)
     return {"method": "design-based Wald F test of equal means", "statistic": statistic,
             "ndf": float(k - 1), "ddf": degf,
-            "p_value": float(stats.f.sf(statistic, k - 1, degf))}
+            "p_value": float(f_sf(statistic, k - 1, degf))}
 
 
 def _breakdown_test(design: SurveyDesign, indicator: str, kind: str, by: list[str],

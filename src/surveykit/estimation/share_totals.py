@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from surveykit._core.distributions import t_sf
 from surveykit._core.errors import DataError
 from surveykit.design.sparse_variance import ProjectedInfluence
 from surveykit.estimation.intervals import confidence_interval, proportion_interval
@@ -260,7 +260,7 @@ def share_cells(design: SurveyDesign, totals: CellTotals, kind: str, levels: lis
         frame["difference_se"] = np.sqrt(np.clip(variance, 0, None))
         with np.errstate(divide="ignore", invalid="ignore"):
             t = frame["difference"] / frame["difference_se"]
-        frame["p_value"] = 2 * stats.t.sf(np.abs(t), float(design.degf))
+        frame["p_value"] = 2 * t_sf(np.abs(t), float(design.degf))
     return frame
 
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from surveykit._core.distributions import f_sf, t_sf
 from surveykit.estimation.intervals import critical_value
 from surveykit.models.frame import ModelFrame, term_columns
 
@@ -110,7 +110,7 @@ class ModelResult:
             "estimate": self.params,
             "se": se,
             "t": t,
-            "p_value": 2 * stats.t.sf(np.abs(t), self.df_resid),
+            "p_value": 2 * t_sf(np.abs(t), self.df_resid),
             "ci_low": self.params - quantile * se,
             "ci_high": self.params + quantile * se,
         })
@@ -143,7 +143,7 @@ class ModelResult:
         ddf = self.df_resid if df is None else df
         statistic = chisq / k
         return WaldTest(tuple([terms] if isinstance(terms, str) else terms), statistic, chisq,
-                        k, float(ddf), float(stats.f.sf(statistic, k, ddf)))
+                        k, float(ddf), float(f_sf(statistic, k, ddf)))
 
     def terms_table(self) -> pd.DataFrame:
         """Wald test of every term (one row per term, intercept and cut-points excluded)."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
+from surveykit._core.distributions import normal_quantile
 from surveykit.models.links import expit, logit
 
 __all__ = ["BinaryFit", "Link", "binary_glm"]
@@ -42,7 +43,7 @@ class Link:
             e = np.where(eta < -30, _EPS, np.where(eta > 30, 1 / _EPS, np.exp(np.clip(eta, -30,
                                                                                       30))))
             return e / (1 + e)
-        bound = -stats.norm.ppf(_EPS)
+        bound = -normal_quantile(_EPS)
         return special.ndtr(np.clip(eta, -bound, bound))
 
     def mu_eta(self, eta: np.ndarray) -> np.ndarray:

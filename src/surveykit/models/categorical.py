@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
+from surveykit._core.distributions import t_sf
 from surveykit._core.errors import ArgumentError
 from surveykit._core.messages import did_you_mean
 from surveykit.estimation.intervals import critical_value
@@ -153,7 +154,7 @@ def effect_table(rows: list[dict], df: float, level: float) -> pd.DataFrame:
     quantile = critical_value(0.5 + level / 2, df)
     table["ci_low"] = table["ame"] - quantile * table["se"]
     table["ci_high"] = table["ame"] + quantile * table["se"]
-    table["p_value"] = 2 * stats.t.sf(np.abs(table["ame"] / table["se"]), df)
+    table["p_value"] = 2 * t_sf(np.abs(table["ame"] / table["se"]), df)
     table.attrs["unit"] = "percentage points"
     return table.set_index(["variable", "contrast", "outcome"])
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from surveykit._core.distributions import t_sf
 from surveykit._core.errors import ArgumentError
 from surveykit.design.sparse_variance import ProjectedInfluence
 from surveykit.estimation.intervals import critical_value
@@ -280,7 +280,7 @@ class GLMResult(ModelResult):
         quantile = critical_value(0.5 + level / 2, self.df_resid)
         table["ci_low"] = table["ame"] - quantile * table["se"]
         table["ci_high"] = table["ame"] + quantile * table["se"]
-        table["p_value"] = 2 * stats.t.sf(np.abs(table["ame"] / table["se"]), self.df_resid)
+        table["p_value"] = 2 * t_sf(np.abs(table["ame"] / table["se"]), self.df_resid)
         table.attrs["unit"] = "percentage points" if self.family == "binomial" else "outcome"
         return table.set_index(["variable", "contrast"])
 

@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
+from surveykit._core.distributions import f_sf
 from surveykit._core.errors import ArgumentError, ConvergenceError
 from surveykit._core.messages import did_you_mean
 from surveykit.models.base import (
@@ -173,7 +174,7 @@ class MultinomialResult(CategoricalPredictions, ModelResult):
                                              beta))
         k, ddf = len(columns), self.df_resid if df is None else df
         return WaldTest(tuple(terms), chisq / k, chisq, k, float(ddf),
-                        float(stats.f.sf(chisq / k, k, ddf)))
+                        float(f_sf(chisq / k, k, ddf)))
 
     def odds_ratios(self, level: float = 0.95) -> pd.DataFrame:
         """exp(β): relative risk ratios — the odds of each outcome level against the

@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, special, stats
+from scipy import linalg, special
 
+from surveykit._core.distributions import chi2_sf, f_sf
 from surveykit._core.errors import ArgumentError, ConvergenceError
 from surveykit.models.base import ModelResult, model_covariance, model_degf, warn_if_separated
 from surveykit.models.binary import BinaryFit, Link, binary_glm
@@ -382,7 +383,7 @@ def _equal_slopes(estimate: np.ndarray, covariance: np.ndarray, columns: list[in
         raise ArgumentError("proportional_odds_test: the slopes of a term are not estimable at "
                           "every split of the outcome; merge sparse outcome or predictor "
                           "levels") from None
-    p_value = stats.f.sf(chisq / df, df, ddf) if ddf > 0 else stats.chi2.sf(chisq, df)
+    p_value = f_sf(chisq / df, df, ddf) if ddf > 0 else chi2_sf(chisq, df)
     return {"chisq": chisq, "df": df, "F": chisq / df, "ddf": float(ddf),
             "p_value": float(p_value)}
 

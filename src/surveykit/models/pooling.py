@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from surveykit._core.distributions import f_sf, t_sf
 from surveykit._core.errors import ArgumentError, DataError
 from surveykit.estimation.intervals import critical_value
 from surveykit.models.base import ModelResult, WaldTest
@@ -121,7 +121,7 @@ class PooledResult:
         t = self.params / se
         quantile = critical_value(0.5 + level / 2, self.df)
         return pd.DataFrame({"estimate": self.params, "se": se, "t": t, "df": self.df,
-                             "p_value": 2 * stats.t.sf(np.abs(t), self.df),
+                             "p_value": 2 * t_sf(np.abs(t), self.df),
                              "ci_low": self.params - quantile * se,
                              "ci_high": self.params + quantile * se, "fmi": self.fmi})
 
@@ -163,7 +163,7 @@ class PooledResult:
         statistic = float(qbar @ np.linalg.solve(within, qbar)) / (k * (1 + riv))
         ddf = _reiter_df(riv, k, self.m, self.df_complete)
         return WaldTest(tuple(wanted), statistic, statistic * k, k, float(ddf),
-                        float(stats.f.sf(statistic, k, ddf)))
+                        float(f_sf(statistic, k, ddf)))
 
     def comparison(self, level: float = 0.95) -> pd.DataFrame:
         """Pooled (``mi_*``) and complete-case (``cc_*``) coefficients side by side.
