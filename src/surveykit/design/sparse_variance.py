@@ -128,8 +128,10 @@ class _DesignTables:
 _DENSE_TOTALS = 1 << 22
 
 #: At most this many (cell, column, adjustment) sums are computed in one pass by
-#: `_singleton_corrections` (16 MB); above, each adjustment's tables are summed on their own.
-_PRODUCT_SUMS = 1 << 21
+#: `_singleton_corrections` (32 MB: a logit's ~900 cells and numeric columns × 240 raking
+#: cells × 5 adjustments, three times faster than counting, fit); above, each adjustment's
+#: tables are counted on their own.
+_PRODUCT_SUMS = 1 << 22
 
 _CACHE: list[tuple[tuple[Any, ...], _DesignTables]] = []
 _CACHE_SIZE = 4
