@@ -19,11 +19,11 @@ rule model_imputations:
         f"{RESULTS}/{{survey}}/logs/model_imputations_{{chunk}}_of_{{chunks}}.log",
     benchmark:
         "benchmarks/{survey}/model_imputations_{chunk}_of_{chunks}.tsv"
-    # Among the longest jobs after the weight step (see estimate.smk).
-    priority: 2
     wildcard_constraints:
         chunk=r"\d+",
         chunks=r"\d+",
+    # Among the longest jobs after the weight step (see estimate.smk).
+    priority: 2
     conda:
         "../../environment.yml"
     threads: 1
@@ -51,10 +51,10 @@ rule model_robustness:
         f"{RESULTS}/{{survey}}/logs/model_robustness_{{fold}}.log",
     benchmark:
         "benchmarks/{survey}/model_robustness_{fold}.tsv"
-    # Shorter than an imputation chunk, longer than the categorical models.
-    priority: 1
     wildcard_constraints:
         fold=r"\d+",
+    # Shorter than an imputation chunk, longer than the categorical models.
+    priority: 1
     conda:
         "../../environment.yml"
     threads: 1
