@@ -1,10 +1,12 @@
-"""The model step's fan-out: multiple imputations in chunks, the robustness check by fold.
+"""The model step's fan-out: multiple imputations in chunks, the robustness check by fold,
+the ordinal and multinomial models apart.
 
 The expensive parts of the model step are independent repetitions: ``models.imputations``
 fits of the logit on imputed data, and the K cross-validation folds of the robustness
 appendix. On a cluster each chunk of imputations and each fold is its own job
-(`run_imputation_chunk`, `run_robustness_fold`); the model step then gathers the parts
-(`read_imputation_parts`, `read_robustness_parts`) instead of computing them. Every
+(`run_imputation_chunk`, `run_robustness_fold`), and where the model step fans out at all
+the ordinal and multinomial models are one more (`run_categorical_models`); the model step
+then gathers the parts (`read_parts`) instead of computing them. Every
 imputation and every fold draws from its own random stream, made from the seed and its
 number alone, so the gathered result is exactly the one-process result, whatever the
 number of chunks (``imputation_chunks`` and ``robustness_fold_jobs`` in
