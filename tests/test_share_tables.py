@@ -166,6 +166,7 @@ def test_domain_degrees_of_freedom_count_psus_and_strata_of_each_domain(ids) -> 
     dropped = rng.random(n) < 0.05   # out of a subset: weight 0, rows kept
     design = sk.SurveyDesign(frame, weights="w", strata="stratum", ids=ids).subset(~dropped)
     assert (design.weights == 0).sum() == dropped.sum()
+    assert design.structure.one_cluster_per_row() == (ids is None)
     codes = rng.integers(-1, 4, n)
     df = domain_degrees_of_freedom(design, codes, 4)
     kept = frame.assign(domain=codes, row=np.arange(n))

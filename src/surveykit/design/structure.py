@@ -101,6 +101,13 @@ class Structure:
     def n_stages(self) -> int:
         return len(self.clusters)
 
+    def one_cluster_per_row(self, stage: int = 0) -> bool:
+        """Whether every row is its own cluster at ``stage``, in row order (``ids = ~1``):
+        then a cluster's sums are its row's values and a group's clusters its rows."""
+        clusters = self.clusters[stage]
+        return bool(len(clusters) == 0 or (clusters[-1] == len(clusters) - 1 and (
+            clusters == np.arange(len(clusters))).all()))
+
     def fpc_weights(self) -> np.ndarray:
         """Weights implied by the fpc: the product over stages of N/n."""
         if self.population is None:

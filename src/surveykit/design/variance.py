@@ -126,8 +126,7 @@ def _stage(structure: Structure, stage: int, multiplier_rows: np.ndarray) -> _St
     else:
         group = _first_of(strata_rows, structure.clusters[stage - 1], n_strata)
     multiplier = _first_of(clusters, multiplier_rows, n_clusters)
-    singletons = n_clusters == len(clusters) and bool(
-        (clusters == np.arange(n_clusters)).all())
+    singletons = structure.one_cluster_per_row(stage)
     return _StageData(clusters, n_clusters, cluster_stratum, n_strata, group, n_sampled,
                       finite, multiplier, strata_rows, singletons)
 

@@ -195,12 +195,11 @@ def domain_degrees_of_freedom(design: SurveyDesign, codes: np.ndarray, n_domains
         seen[domain, groups] = True
         return seen.sum(axis=1)
 
-    clusters = design.structure.clusters[0]
-    if bool((clusters == np.arange(len(clusters))).all()):
+    if design.structure.one_cluster_per_row():
         # every respondent its own PSU (ids = ~1): a domain's PSUs are its respondents
         psus = np.bincount(domain, minlength=n_domains)
     else:
-        psus = distinct(clusters[inset])
+        psus = distinct(design.structure.clusters[0][inset])
     strata = distinct(design.structure.strata[0][inset])
     return (psus - strata).astype(float)
 

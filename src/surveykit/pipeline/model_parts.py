@@ -38,6 +38,8 @@ from surveykit.pipeline.harmonise import read_harmonised
 from surveykit.pipeline.model import (
     ROBUSTNESS_FOLDS,
     ModelParts,
+    categorical_sections,
+    categorical_spec_keys,
     model_formula,
     model_predictors,
 )
@@ -131,8 +133,6 @@ def categorical_model_job(config: SurveyConfig, chunks: int | str,
     """Whether the survey's ordinal and multinomial models get a job of their own: where
     its model step fans out at all (imputation chunks or fold jobs) and it has such
     models. The gather then waits for less, and the job fills a core the others leave."""
-    from surveykit.pipeline.model import categorical_spec_keys
-
     fans_out = imputation_chunk_count(config, chunks) > 0 or robustness_fold_jobs(
         config, fold_jobs)
     return fans_out and bool(categorical_spec_keys(config))
@@ -235,8 +235,6 @@ def run_categorical_models(config_path: str | Path, harmonised_path: str | Path,
     """Fit the ordinal and multinomial models (`surveykit.pipeline.model.
     categorical_sections`); write their sections of the model step's results (JSON,
     floats written so that they read back exactly)."""
-    from surveykit.pipeline.model import categorical_sections
-
     config, settings, design, data = _weighted_design(
         config_path, harmonised_path, concepts_path, weights_path, adjustments_path,
         workflow_config, root)
@@ -308,8 +306,6 @@ def read_categorical_part(path: str | Path, config: SurveyConfig, seed: int
                           ) -> dict[str, Any]:
     """The ordinal and multinomial models' sections from their job's file; the sections
     the survey config asks for, no other."""
-    from surveykit.pipeline.model import categorical_spec_keys
-
     sections = _read(path, config, seed).get("sections")
     expected = categorical_spec_keys(config)
     if not isinstance(sections, dict) or sorted(sections) != sorted(expected):
