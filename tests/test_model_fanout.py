@@ -3,7 +3,11 @@ and gathered give the one-process result byte for byte, whatever the number of c
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -251,6 +255,52 @@ def test_robustness_folds_from_separate_jobs_equal_the_check() -> None:
                        "another fold assignment"):
         robustness_from_folds(design, "y", predictors,
                               [*other, *(part for part in parts if part.fold != 1)], seed=4)
+    first_used = int(np.flatnonzero(np.asarray(design.weights) > 0)[0])
+    fewer = design.subset(np.arange(len(design.weights)) != first_used)  # one less
+    with pytest.raises(sk.DataError, match="fold 1 was computed on other respondents"):
+        robustness_from_folds(fewer, "y", predictors, parts, seed=4)
+
+
+def test_fold_parts_must_cover_every_complete_case_once() -> None:
+    design = _design()
+    design = design.subset(design.data["x"].notna())
+    parts = robustness_folds(design, "y", ["x", "region"], seed=4, n_repeats=1)
+    first, second = parts[0], parts[1]
+    overlapping = dataclasses.replace(first, test=np.union1d(first.test, second.test[:1]))
+    # fold 2's first respondent is claimed by fold 1 too: found at fold 2
+    with pytest.raises(sk.DataError, match="fold 2 was computed on other respondents"):
+        robustness_from_folds(design, "y", ["x", "region"], [overlapping, *parts[1:]], seed=4)
+    short = dataclasses.replace(second, test=second.test[1:])
+    with pytest.raises(sk.DataError, match="leave 1 complete respondents out"):
+        robustness_from_folds(design, "y", ["x", "region"],
+                              [first, short, *parts[2:]], seed=4)
+    with pytest.raises(sk.DataError, match=r"parts are folds \[1, 2, 3, 4\]"):
+        robustness_from_folds(design, "y", ["x", "region"], parts[:4], seed=4)
+
+
+def test_gathering_the_folds_imports_no_scikit_learn(tmp_path: Path) -> None:
+    design = _design()
+    design = design.subset(design.data["x"].notna())
+    parts = robustness_folds(design, "y", ["x", "region"], seed=4, n_repeats=1)
+    (tmp_path / "parts.json").write_text(json.dumps([p.to_dict() for p in parts]))
+    # the same design in a fresh process (`_design`'s code), then the parts gathered there
+    script = "\n".join([
+        "import json, sys",
+        "import numpy as np, pandas as pd",
+        "import surveykit as sk",
+        "import surveykit.pipeline.model",
+        "from surveykit.models.robustness import FoldResult, robustness_from_folds",
+        inspect.getsource(_design),
+        "design = _design()",
+        "design = design.subset(design.data['x'].notna())",
+        f"records = json.load(open({str(tmp_path / 'parts.json')!r}))",
+        "parts = [FoldResult.from_dict(record) for record in records]",
+        "result = robustness_from_folds(design, 'y', ['x', 'region'], parts, seed=4)",
+        "print(result.n, [m for m in sys.modules if m.split('.')[0] == 'sklearn'])",
+    ])
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == [str(sum(len(part.test) for part in parts)), "[]"]
 
 
 def test_a_folds_arrays_read_back_bit_for_bit_and_old_parts_are_refused() -> None:
@@ -269,6 +319,9 @@ def test_a_folds_arrays_read_back_bit_for_bit_and_old_parts_are_refused() -> Non
     old = {**record, "test": part.test.tolist()}  # as parts before the base64 form
     with pytest.raises(sk.DataError, match="another form than this version writes"):
         FoldResult.from_dict(old)
+    keyless = {name: value for name, value in record.items() if name != "key"}
+    with pytest.raises(sk.DataError, match="holds no key of what it was made from"):
+        FoldResult.from_dict(keyless)
     short = {**record, "test": {**record["test"], "length": 1000}}
     with pytest.raises(sk.DataError, match="holds 1001 values where it says 1000"):
         FoldResult.from_dict(short)

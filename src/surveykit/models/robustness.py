@@ -36,14 +36,13 @@ Examples
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from surveykit._core.errors import ArgumentError, DataError
@@ -58,7 +57,13 @@ from surveykit.models.scores import (
 )
 
 if TYPE_CHECKING:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     from surveykit.design import SurveyDesign
+
+# scikit-learn is imported where the folds are made and the models fitted, not with the
+# module: importing it (and scipy.stats with it) takes 1.5 s, and the model step that
+# gathers the folds of separate jobs needs neither.
 
 __all__ = ["FoldResult", "RobustnessResult", "robustness_check", "robustness_folds",
            "robustness_from_folds", "scale_reliability", "weighted_auc", "weighted_brier"]
@@ -173,6 +178,8 @@ def _assign_folds(prepared: _Prepared, outcome: str, folds: int, seed: int) -> n
         raise DataError(f"robustness_check: only {rarer} complete respondents have the rarer "
                         f"value of {outcome!r}, {rarer / folds:.1f} per fold; at least "
                         f"{MIN_EVENTS_PER_FOLD} per fold are needed: {hint}")
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
     fold = np.empty(n, dtype=np.int64)
     if prepared.groups is None:
         splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(
@@ -197,6 +204,50 @@ def _assign_folds(prepared: _Prepared, outcome: str, folds: int, seed: int) -> n
     return fold
 
 
+def _assignment_key(prepared: _Prepared, folds: int, seed: int) -> str:
+    """What a fold's part was made from, as a digest: the complete cases (their positions,
+    outcome, weights, predictors and PSUs), the number of folds, the seed and the
+    scikit-learn version whose splitter assigns the folds. A part whose key differs was
+    computed on other respondents or with another fold assignment."""
+    from importlib.metadata import version
+
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"folds={folds};seed={seed};sklearn={version('scikit-learn')}".encode())
+    arrays = [prepared.rows, prepared.y, prepared.weights, prepared.boosting_matrix]
+    if prepared.groups is not None:
+        arrays.append(pd.factorize(prepared.groups)[0])
+    for values in arrays:
+        values = np.ascontiguousarray(values)
+        digest.update(f"{values.dtype.str}{values.shape}".encode())
+        digest.update(values.data)
+    return digest.hexdigest()
+
+
+def _fold_of_parts(prepared: _Prepared, parts: Sequence[FoldResult], folds: int,
+                   seed: int) -> np.ndarray:
+    """The fold of every complete case from the parts' test respondents, after checking
+    that the parts were made from this data with this assignment (`_assignment_key`) and
+    that their test respondents are every complete case once."""
+    numbers = sorted(part.fold for part in parts)
+    if numbers != list(range(1, folds + 1)):
+        raise DataError(f"robustness_check: the cross-validation parts are folds {numbers}, "
+                        f"not each of 1 … {folds} once; rerun the folds of this data")
+    key = _assignment_key(prepared, folds, seed)
+    fold = np.full(len(prepared.y), -1, dtype=np.int64)
+    for part in sorted(parts, key=lambda part: part.fold):
+        test = part.test
+        if part.key != key or (len(test) and (test.min() < 0 or test.max() >= len(fold)
+                                              or (fold[test] >= 0).any())):
+            raise DataError(f"robustness_check: fold {part.fold} was computed on other "
+                            "respondents or another fold assignment than this data gives; "
+                            "rerun the folds (e.g. delete the old parts)")
+        fold[test] = part.fold - 1
+    if (fold < 0).any():
+        raise DataError(f"robustness_check: the folds' parts leave {int((fold < 0).sum())} "
+                        "complete respondents out; rerun the folds (e.g. delete the old parts)")
+    return fold
+
+
 # --------------------------------------------------------------------------- models
 
 
@@ -207,6 +258,8 @@ def _fit_logit(X: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 def _fit_boosting(X: np.ndarray, y: np.ndarray, weights: np.ndarray, categorical: np.ndarray,
                   seed: int, options: Mapping[str, Any]) -> HistGradientBoostingClassifier:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     settings: dict[str, Any] = {"early_stopping": True, "random_state": seed}
     settings.update(options)
     model = HistGradientBoostingClassifier(
@@ -271,6 +324,9 @@ class FoldResult:
         One record per model: ``fold``, ``model``, ``n``, ``weight``, ``auc``, ``brier``.
     auc_drops
         Model → per predictor, the drops of the weighted AUC over the permutation repeats.
+    key
+        What the fold was made from (`_assignment_key`): checked where the folds are
+        gathered.
     """
 
     fold: int
@@ -278,6 +334,7 @@ class FoldResult:
     predictions: dict[str, np.ndarray]
     metrics: list[dict[str, Any]]
     auc_drops: dict[str, list[list[float]]]
+    key: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready; the per-respondent arrays as the bytes of their values (base64), so
@@ -286,17 +343,22 @@ class FoldResult:
         return {"fold": self.fold, "test": _array_record(self.test),
                 "predictions": {model: _array_record(values)
                                 for model, values in self.predictions.items()},
-                "metrics": self.metrics, "auc_drops": self.auc_drops}
+                "metrics": self.metrics, "auc_drops": self.auc_drops, "key": self.key}
 
     @classmethod
     def from_dict(cls, record: Mapping[str, Any]) -> FoldResult:
         """The fold as `to_dict` wrote it."""
+        if not isinstance(record.get("key"), str):
+            raise DataError("robustness_check: a fold's part holds no key of what it was made "
+                            "from, as parts of older versions; rerun the folds (e.g. delete "
+                            "the old parts)")
         return cls(int(record["fold"]), _array_of(record["test"]).astype(np.int64),
                    {model: _array_of(values).astype(float)
                     for model, values in record["predictions"].items()},
                    [dict(row) for row in record["metrics"]],
                    {model: [list(map(float, drops)) for drops in per_predictor]
-                    for model, per_predictor in record["auc_drops"].items()})
+                    for model, per_predictor in record["auc_drops"].items()},
+                   record["key"])
 
 
 #: Byte order and types of the arrays in a fold's record (`_array_record`).
@@ -325,7 +387,7 @@ def _array_of(record: Mapping[str, Any]) -> np.ndarray:
 
 
 def _cross_validate_fold(prepared: _Prepared, fold: np.ndarray, k: int, seed: int,
-                         n_repeats: int, options: Mapping[str, Any]) -> FoldResult:
+                         n_repeats: int, options: Mapping[str, Any], key: str) -> FoldResult:
     """Both models fitted without fold ``k`` (0-based), scored and permuted on it."""
     # Each fold has its own random stream (seed and fold number alone), so a fold gives
     # the same result whether the folds run in one process or as separate cluster jobs.
@@ -365,32 +427,19 @@ def _cross_validate_fold(prepared: _Prepared, fold: np.ndarray, k: int, seed: in
             for model in MODELS:
                 shuffled = fitted.predict(model, boosting_shuffled, logit_shuffled)
                 drops[model][j].append(base[model] - weighted_auc(y, shuffled, w))
-    return FoldResult(k + 1, test, predictions, rows, drops)
+    return FoldResult(k + 1, test, predictions, rows, drops, key)
 
 
-def _combine_folds(prepared: _Prepared, fold: np.ndarray, parts: Sequence[FoldResult]
+def _combine_folds(prepared: _Prepared, parts: Sequence[FoldResult]
                    ) -> tuple[dict[str, np.ndarray], list[dict], dict[str, list[list[float]]]]:
-    """Out-of-fold predictions, per-fold metrics and AUC drops of all folds, in fold order.
-
-    Refuses folds computed on other respondents or with another fold assignment (parts
-    of an older run), which would otherwise mix silently.
-    """
-    folds = int(fold.max()) + 1
-    numbers = sorted(part.fold for part in parts)
-    if numbers != list(range(1, folds + 1)):
-        raise DataError(f"robustness_check: the cross-validation parts are folds {numbers}, "
-                        f"not each of 1 … {folds} once; rerun the folds of this data")
+    """Out-of-fold predictions, per-fold metrics and AUC drops of all folds, in fold order
+    (the parts checked by `_fold_of_parts`)."""
     predictions = {model: np.empty(len(prepared.y)) for model in MODELS}
     rows: list[dict] = []
     drops = {model: [[] for _ in prepared.logit_blocks] for model in MODELS}
     for part in sorted(parts, key=lambda part: part.fold):
-        expected = np.flatnonzero(fold == part.fold - 1)
-        if not np.array_equal(part.test, expected):
-            raise DataError(f"robustness_check: fold {part.fold} was computed on other "
-                            "respondents or another fold assignment than this data gives; "
-                            "rerun the folds (e.g. delete the old parts)")
         for model in MODELS:
-            predictions[model][expected] = part.predictions[model]
+            predictions[model][part.test] = part.predictions[model]
             for j, values in enumerate(part.auc_drops[model]):
                 drops[model][j].extend(values)
         rows.extend(part.metrics)
@@ -603,9 +652,10 @@ def robustness_folds(design: SurveyDesign, outcome: str, predictors: Sequence[st
                             f"fold numbers from 1 to {folds}")
     prepared = _prepare(design, outcome, predictors)
     fold = _assign_folds(prepared, outcome, int(folds), int(seed))
+    key = _assignment_key(prepared, int(folds), int(seed))
     with threadpool_limits(limits=threads, user_api="openmp"):
         return [_cross_validate_fold(prepared, fold, k - 1, int(seed), int(n_repeats),
-                                     boosting_options or {}) for k in numbers]
+                                     boosting_options or {}, key) for k in numbers]
 
 
 def robustness_from_folds(design: SurveyDesign, outcome: str, predictors: Sequence[str],
@@ -617,8 +667,8 @@ def robustness_from_folds(design: SurveyDesign, outcome: str, predictors: Sequen
     separate jobs); every fold 1 … ``folds`` once, made with the same data and ``seed``."""
     predictors = _checked_arguments(outcome, predictors, folds, 1, 1)
     prepared = _prepare(design, outcome, predictors)
-    fold = _assign_folds(prepared, outcome, int(folds), int(seed))
-    predictions, fold_rows, drops = _combine_folds(prepared, fold, fold_results)
+    fold = _fold_of_parts(prepared, fold_results, int(folds), int(seed))
+    predictions, fold_rows, drops = _combine_folds(prepared, fold_results)
     fold_metrics = pd.DataFrame(fold_rows)
     pooled = {}
     for model in MODELS:
