@@ -33,7 +33,7 @@ from surveykit.pipeline.model_parts import (
     imputation_chunk_count,
     run_categorical_models,
     run_imputation_chunk,
-    run_robustness_fold,
+    run_robustness_folds,
 )
 from surveykit.pipeline.weight import run_weight
 
@@ -83,23 +83,28 @@ def test_gathered_parts_give_the_one_process_result_for_any_chunk_count(
     whole = _run_models(weighted, tmp_path / "whole")
     m = json.loads(whole["models.json"])["binary"]["multiple_imputation"]["m"]
     assert m == 5
-    folds = []
+    fold_jobs = {}  # jobs → their part files
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(CI_PROJECT)
-        for fold in range(1, ROBUSTNESS_FOLDS + 1):
-            folds.append(tmp_path / f"fold{fold}.json")
-            run_robustness_fold(CONFIG, *_inputs(weighted), folds[-1], fold,
-                                workflow_config=WORKFLOW)
+        for jobs in (ROBUSTNESS_FOLDS, 2):
+            fold_jobs[jobs] = [tmp_path / f"robustness_{job}_of_{jobs}.json"
+                               for job in range(1, jobs + 1)]
+            for job, path in enumerate(fold_jobs[jobs], start=1):
+                run_robustness_folds(CONFIG, *_inputs(weighted), path, job, jobs,
+                                     workflow_config=WORKFLOW)
         categorical = tmp_path / "categorical.json"
         run_categorical_models(CONFIG, *_inputs(weighted), categorical,
                                workflow_config=WORKFLOW)
+    assert [len(json.loads(path.read_text(encoding="utf-8"))["fold_results"])
+            for path in fold_jobs[2]] == [3, 2]
     assert sorted(json.loads(categorical.read_text(encoding="utf-8"))["sections"]) == [
         "destination", "ordinal"]
     alone = _run_models(weighted, tmp_path / "categorical_alone",
                         categorical_parts=[categorical])
     for name in OUTPUTS:
         assert alone[name] == whole[name], f"{name} differs with the categorical part"
-    for chunks in (1, 2, m):
+    for chunks, folds in ((1, fold_jobs[ROBUSTNESS_FOLDS]), (2, fold_jobs[2]),
+                          (m, fold_jobs[2])):
         chunk_files = []
         with pytest.MonkeyPatch.context() as patch:
             patch.chdir(CI_PROJECT)
@@ -120,12 +125,21 @@ def test_parts_that_do_not_fit_are_refused(weighted: dict[str, Path], tmp_path: 
         patch.chdir(CI_PROJECT)
         first = tmp_path / "imputations_1_of_2.json"
         run_imputation_chunk(CONFIG, *_inputs(weighted), first, 1, 2, workflow_config=WORKFLOW)
-        fold = tmp_path / "fold1.json"
-        run_robustness_fold(CONFIG, *_inputs(weighted), fold, 1, workflow_config=WORKFLOW)
+        fold = tmp_path / "robustness_1_of_5.json"
+        run_robustness_folds(CONFIG, *_inputs(weighted), fold, 1, 5, workflow_config=WORKFLOW)
     with pytest.raises(sk.DataError, match=r"lack imputations \[3, 4\] of m = 5"):
         _run_models(weighted, tmp_path / "half", imputation_parts=[first])
     with pytest.raises(sk.DataError, match=r"folds \[1\], not each of 1 … 5 once"):
         _run_models(weighted, tmp_path / "one_fold", robustness_parts=[fold])
+    with pytest.raises(sk.DataError, match=r"folds \[1, 1\], not each of 1 … 5 once"):
+        _run_models(weighted, tmp_path / "twice", robustness_parts=[fold, fold])
+    single = json.loads(fold.read_text(encoding="utf-8"))
+    old = tmp_path / "robustness_1_of_5_old.json"  # as a one-fold part of older versions
+    old.write_text(json.dumps({**{k: v for k, v in single.items() if k != "fold_results"},
+                               **single["fold_results"][0]}), encoding="utf-8")
+    with pytest.raises(sk.DataError, match=r"_old\.json: holds no list of folds, as the "
+                       "parts of older versions; delete it and rerun"):
+        _run_models(weighted, tmp_path / "old", robustness_parts=[old])
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(CI_PROJECT)
         categorical = tmp_path / "categorical.json"
@@ -164,6 +178,18 @@ def test_chunks_split_the_imputations_evenly_and_never_exceed_them() -> None:
         imputation_chunk(20, 3, 4)
 
 
+def test_robustness_jobs_split_the_folds_evenly() -> None:
+    from surveykit.pipeline.model_parts import robustness_job_folds
+
+    assert [robustness_job_folds(2, job) for job in (1, 2)] == [[1, 2, 3], [4, 5]]
+    assert [robustness_job_folds(5, job) for job in range(1, 6)] == [[1], [2], [3], [4], [5]]
+    assert robustness_job_folds(1, 1) == [1, 2, 3, 4, 5]
+    with pytest.raises(sk.ConfigError, match="robustness job 3 of 2 does not exist"):
+        robustness_job_folds(2, 3)
+    with pytest.raises(sk.ConfigError, match="robustness job 1 of 6 does not exist"):
+        robustness_job_folds(6, 1)
+
+
 def test_auto_fans_out_a_survey_by_its_respondents_on_file(monkeypatch, tmp_path) -> None:
     """``auto`` (the default) reads the respondents from the raw file's header (SPSS) or
     its lines (CSV) and fans the model step out from FAN_OUT_RESPONDENTS on; a file it
@@ -176,23 +202,35 @@ def test_auto_fans_out_a_survey_by_its_respondents_on_file(monkeypatch, tmp_path
     assert model_parts.respondents_on_file(gruenfelde) == len(raw) == 893
     respondents = model_parts.respondents_on_file(example)
     assert respondents == len(pd.read_spss(ROOT / "data/raw/example_survey.sav"))
+    count = model_parts.robustness_job_count
     assert imputation_chunk_count(example, "auto") == 0
-    assert not model_parts.robustness_fold_jobs(example, "auto")
+    assert count(example, "auto") == 0
     monkeypatch.setattr(model_parts, "FAN_OUT_RESPONDENTS", respondents)
+    # a cluster (no bound on the jobs): the full fan-out
     assert imputation_chunk_count(example, "auto") == model_parts.AUTO_CHUNKS
-    assert model_parts.robustness_fold_jobs(example, "auto")
+    assert count(example, "auto") == ROBUSTNESS_FOLDS
+    # one machine: the same from two cores on, none on one core
+    for slots, chunks, folds in ((1, 0, 0), (2, 4, 5), (3, 4, 5), (16, 4, 5)):
+        assert imputation_chunk_count(example, "auto", slots) == chunks
+        assert count(example, "auto", slots) == folds
+        assert categorical_model_job(example, "auto", "auto", slots) == (slots > 1)
+    assert imputation_chunk_count(example, 3, slots=1) == 3  # a number is taken as it is
     assert imputation_chunk_count(gruenfelde, "auto") == 0   # 893 < 4,000-odd
     # the ordinal and multinomial models get their job where the model step fans out
     assert categorical_model_job(example, "auto", "auto")
     assert categorical_model_job(example, 0, True) and categorical_model_job(example, 2, False)
+    assert categorical_model_job(example, 0, 2)
     assert not categorical_model_job(example, 0, False)
     assert not categorical_model_job(gruenfelde, "auto", "auto")
-    assert model_parts.robustness_fold_jobs(example, False) is False
+    assert count(example, False) == 0 and count(example, True) == ROBUSTNESS_FOLDS
+    assert count(example, 2) == 2 and count(example, 9) == ROBUSTNESS_FOLDS
     for name, content in (("broken.sav", b"not an SPSS file"), ("portable.por", b"x")):
         (tmp_path / name).write_bytes(content)
         assert model_parts._respondents_on_file(str(tmp_path / name), 1, 1) == 0
     with pytest.raises(sk.ConfigError, match="robustness_fold_jobs is 'yes'; use true"):
-        model_parts.robustness_fold_jobs(example, "yes")
+        count(example, "yes")
+    with pytest.raises(sk.ConfigError, match="robustness_fold_jobs is -1; use true"):
+        count(example, -1)
     with pytest.raises(sk.ConfigError, match="imputation_chunks is 'many'; use a whole"):
         imputation_chunk_count(example, "many")
 

@@ -14,11 +14,10 @@ from surveykit.data.config import (
 )
 from surveykit.data.io import default_codebook_path, detect_format
 from surveykit.data.schemas import validate as validate_schema
-from surveykit.pipeline.model import ROBUSTNESS_FOLDS
 from surveykit.pipeline.model_parts import (
     categorical_model_job,
     imputation_chunk_count,
-    robustness_fold_jobs,
+    robustness_job_count,
 )
 from surveykit.pipeline.settings import skipped_steps, weighting_method
 
@@ -40,6 +39,9 @@ RESULTS = config.get("results", "results")
 # The model step's fan-out (config/config.yaml; no effect on any result).
 IMPUTATION_CHUNKS = config.get("imputation_chunks", "auto")
 ROBUSTNESS_FOLD_JOBS = config.get("robustness_fold_jobs", "auto")
+# The cores a local run may use: `auto` does not fan the model step out on one core (the
+# jobs would only load the data again); None: a cluster.
+PARALLEL_SLOTS = workflow.cores if workflow.local_exec else None
 
 try:
     # Every file named in the configs lies inside the project or a declared data_dirs folder.
@@ -162,7 +164,9 @@ def strategy_results(wildcards):
 
 def imputation_parts(wildcards):
     """The model step's imputation chunks (none: rule model computes the imputations)."""
-    chunks = imputation_chunk_count(SURVEYS[wildcards.survey], IMPUTATION_CHUNKS)
+    chunks = imputation_chunk_count(
+        SURVEYS[wildcards.survey], IMPUTATION_CHUNKS, PARALLEL_SLOTS
+    )
     return [
         f"{RESULTS}/{wildcards.survey}/models/parts/imputations_{chunk}_of_{chunks}.json"
         for chunk in range(1, chunks + 1)
@@ -170,19 +174,23 @@ def imputation_parts(wildcards):
 
 
 def robustness_parts(wildcards):
-    """The robustness check's folds, one job each (none: rule model computes them)."""
-    if not robustness_fold_jobs(SURVEYS[wildcards.survey], ROBUSTNESS_FOLD_JOBS):
-        return []
+    """The robustness check's jobs, each a group of folds (none: rule model computes
+    them)."""
+    jobs = robustness_job_count(
+        SURVEYS[wildcards.survey], ROBUSTNESS_FOLD_JOBS, PARALLEL_SLOTS
+    )
     return [
-        f"{RESULTS}/{wildcards.survey}/models/parts/robustness_{fold}_of_{ROBUSTNESS_FOLDS}.json"
-        for fold in range(1, ROBUSTNESS_FOLDS + 1)
+        f"{RESULTS}/{wildcards.survey}/models/parts/robustness_{job}_of_{jobs}.json"
+        for job in range(1, jobs + 1)
     ]
 
 
 def categorical_parts(wildcards):
     """The ordinal and multinomial models' job (none: rule model fits them)."""
     survey = SURVEYS[wildcards.survey]
-    if not categorical_model_job(survey, IMPUTATION_CHUNKS, ROBUSTNESS_FOLD_JOBS):
+    if not categorical_model_job(
+        survey, IMPUTATION_CHUNKS, ROBUSTNESS_FOLD_JOBS, PARALLEL_SLOTS
+    ):
         return []
     return [f"{RESULTS}/{wildcards.survey}/models/parts/categorical.json"]
 

@@ -1,6 +1,6 @@
 # The model step fans out: the multiple imputations in `imputation_chunks` jobs, the
-# robustness check in one job per cross-validation fold and the ordinal and multinomial
-# models in one job; rule model gathers them. Each part draws from its own random stream
+# robustness check's cross-validation folds in `robustness_fold_jobs` jobs and the ordinal
+# and multinomial models in one job; rule model gathers them. Each part draws from its own random stream
 # (seed and number), so the gathered result is the one-process result whatever the number
 # of jobs.
 
@@ -38,7 +38,7 @@ rule model_imputations:
 
 
 rule model_robustness:
-    """One cross-validation fold of the robustness check (gradient boosting vs logit)."""
+    """Cross-validation folds of the robustness check (gradient boosting vs logit)."""
     input:
         config=survey_config,
         harmonised=rules.harmonise.output.harmonised,
@@ -46,13 +46,14 @@ rule model_robustness:
         weights=rules.weight.output.weights,
         adjustments=rules.weight.output.adjustments,
     output:
-        part=f"{RESULTS}/{{survey}}/models/parts/robustness_{{fold}}_of_{ROBUSTNESS_FOLDS}.json",
+        part=f"{RESULTS}/{{survey}}/models/parts/robustness_{{job}}_of_{{jobs}}.json",
     log:
-        f"{RESULTS}/{{survey}}/logs/model_robustness_{{fold}}.log",
+        f"{RESULTS}/{{survey}}/logs/model_robustness_{{job}}_of_{{jobs}}.log",
     benchmark:
-        "benchmarks/{survey}/model_robustness_{fold}.tsv"
+        "benchmarks/{survey}/model_robustness_{job}_of_{jobs}.tsv"
     wildcard_constraints:
-        fold=r"\d+",
+        job=r"\d+",
+        jobs=r"\d+",
     # Shorter than an imputation chunk, longer than the categorical models.
     priority: 1
     conda:

@@ -3,16 +3,20 @@ the ordinal and multinomial models apart.
 
 The expensive parts of the model step are independent repetitions: ``models.imputations``
 fits of the logit on imputed data, and the K cross-validation folds of the robustness
-appendix. On a cluster each chunk of imputations and each fold is its own job
-(`run_imputation_chunk`, `run_robustness_fold`), and where the model step fans out at all
+appendix. On a cluster each chunk of imputations and each group of folds is its own job
+(`run_imputation_chunk`, `run_robustness_folds`), and where the model step fans out at all
 the ordinal and multinomial models are one more (`run_categorical_models`); the model step
 then gathers the parts (`read_parts`) instead of computing them. Every
 imputation and every fold draws from its own random stream, made from the seed and its
 number alone, so the gathered result is exactly the one-process result, whatever the
-number of chunks (``imputation_chunks`` and ``robustness_fold_jobs`` in
-``config/config.yaml``; ``profiles/slurm`` turns them on). Their default, ``auto``, fans
-out a survey from `FAN_OUT_RESPONDENTS` respondents in its raw data, where the parallel
-jobs pay for their start-up even on one machine (measured: bench/README.md).
+number of jobs (``imputation_chunks`` and ``robustness_fold_jobs`` in
+``config/config.yaml``; ``profiles/slurm`` sets one job per fold). Their default, ``auto``,
+fans out a survey from `FAN_OUT_RESPONDENTS` respondents in its raw data, where the
+parallel jobs pay for their start-up even on one machine (measured: bench/README.md), into
+`AUTO_CHUNKS` chunks and one job per fold — but not in a run on one core, where the jobs
+would only load the data and import their libraries again (2–5 s each at a million
+respondents). Grouping the folds into as many jobs as cores saved that start-up but
+packed worse on 2 cores: no faster (bench/README.md).
 
 A part file records the survey, seed and numbers it was made with; the gather refuses parts
 that do not fit the current config (for instance parts left from a run with another seed).
@@ -47,11 +51,11 @@ from surveykit.pipeline.settings import StepSettings, config_errors, step_settin
 from surveykit.pipeline.weight import read_weighted_design
 
 __all__ = ["AUTO_CHUNKS", "FAN_OUT_RESPONDENTS", "ImputationParts", "categorical_model_job",
-           "imputation_chunk",
-           "imputation_chunk_count", "imputations", "read_categorical_part",
-           "read_imputation_parts", "read_parts",
-           "read_robustness_parts", "respondents_on_file", "robustness_fold_jobs",
-           "run_categorical_models", "run_imputation_chunk", "run_robustness_fold"]
+           "imputation_chunk", "imputation_chunk_count", "imputations",
+           "read_categorical_part", "read_imputation_parts", "read_parts",
+           "read_robustness_parts", "respondents_on_file", "robustness_job_count",
+           "robustness_job_folds", "run_categorical_models", "run_imputation_chunk",
+           "run_robustness_folds"]
 
 ImputationParts = tuple[list[pd.Series], list[pd.DataFrame], list[float]]
 
@@ -105,36 +109,64 @@ def imputations(config: SurveyConfig) -> int:
     return m if m >= 2 else 0
 
 
-def imputation_chunk_count(config: SurveyConfig, chunks: int | str) -> int:
+def _auto_jobs(config: SurveyConfig, most: int, slots: int | None) -> int:
+    """``auto``'s number of jobs of one kind: ``most`` from `FAN_OUT_RESPONDENTS`
+    respondents on, none below or in a run on one core (``slots``: the run's cores; None
+    on a cluster)."""
+    if not _fans_out(config) or (slots is not None and slots < 2):
+        return 0
+    return most
+
+
+def imputation_chunk_count(config: SurveyConfig, chunks: int | str,
+                           slots: int | None = None) -> int:
     """How many imputation jobs the survey gets: ``chunks``, at most one per imputation,
     none without multiple imputation (or with ``chunks`` 0); ``"auto"``: `AUTO_CHUNKS`
-    from `FAN_OUT_RESPONDENTS` respondents on, else none."""
+    from `FAN_OUT_RESPONDENTS` respondents on, unless the run has one core (``slots``;
+    None: a cluster), else none."""
     if chunks == "auto":
-        chunks = AUTO_CHUNKS if _fans_out(config) else 0
+        chunks = _auto_jobs(config, AUTO_CHUNKS, slots)
     if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 0:
         raise ConfigError(f"config/config.yaml: imputation_chunks is {chunks!r}; use a whole "
                           "number, 0 for none, or auto (it does not change any result)")
     return min(chunks, imputations(config))
 
 
-def robustness_fold_jobs(config: SurveyConfig, setting: bool | str) -> bool:
-    """Whether the survey's robustness check runs one job per fold: ``setting``, or for
-    ``"auto"`` from `FAN_OUT_RESPONDENTS` respondents on."""
+def robustness_job_count(config: SurveyConfig, setting: bool | int | str,
+                         slots: int | None = None) -> int:
+    """How many jobs the survey's robustness check gets (0: rule model computes it):
+    ``true`` one per fold, ``false`` none, a whole number that many (at most one per
+    fold); ``"auto"`` one per fold from `FAN_OUT_RESPONDENTS` respondents on, unless the
+    run has one core (``slots``; None: a cluster), else none."""
     if setting == "auto":
-        return _fans_out(config)
-    if not isinstance(setting, bool):
+        return _auto_jobs(config, ROBUSTNESS_FOLDS, slots)
+    if isinstance(setting, bool):
+        return ROBUSTNESS_FOLDS if setting else 0
+    if not isinstance(setting, int) or setting < 0:
         raise ConfigError(f"config/config.yaml: robustness_fold_jobs is {setting!r}; use "
-                          "true, false or auto (it does not change any result)")
-    return setting
+                          "true (one job per fold), false, a whole number of jobs or auto "
+                          "(it does not change any result)")
+    return min(setting, ROBUSTNESS_FOLDS)
+
+
+def robustness_job_folds(jobs: int, job: int) -> list[int]:
+    """The folds (1 … `ROBUSTNESS_FOLDS`) of robustness job ``job`` (1 … jobs):
+    consecutive runs whose sizes differ by at most one."""
+    if not 1 <= job <= jobs <= ROBUSTNESS_FOLDS:
+        raise ConfigError(f"robustness job {job} of {jobs} does not exist for "
+                          f"{ROBUSTNESS_FOLDS} folds; rerun the workflow so that it makes the "
+                          "jobs anew")
+    return [int(fold) for fold in
+            np.array_split(np.arange(1, ROBUSTNESS_FOLDS + 1), jobs)[job - 1]]
 
 
 def categorical_model_job(config: SurveyConfig, chunks: int | str,
-                          fold_jobs: bool | str) -> bool:
+                          fold_jobs: bool | int | str, slots: int | None = None) -> bool:
     """Whether the survey's ordinal and multinomial models get a job of their own: where
     its model step fans out at all (imputation chunks or fold jobs) and it has such
     models. The gather then waits for less, and the job fills a core the others leave."""
-    fans_out = imputation_chunk_count(config, chunks) > 0 or robustness_fold_jobs(
-        config, fold_jobs)
+    fans_out = imputation_chunk_count(config, chunks, slots) > 0 or robustness_job_count(
+        config, fold_jobs, slots) > 0
     return fans_out and bool(categorical_spec_keys(config))
 
 
@@ -206,23 +238,25 @@ def run_imputation_chunk(config_path: str | Path, harmonised_path: str | Path,
         output.write_json(out, document)
 
 
-def run_robustness_fold(config_path: str | Path, harmonised_path: str | Path,
-                        concepts_path: str | Path, weights_path: str | Path,
-                        adjustments_path: str | Path, out: str | Path, fold: int,
-                        workflow_config: dict[str, Any] | str | Path | None = None,
-                        root: str | Path | None = None) -> None:
-    """Cross-validate boosting against the logit on one fold of the robustness check."""
+def run_robustness_folds(config_path: str | Path, harmonised_path: str | Path,
+                         concepts_path: str | Path, weights_path: str | Path,
+                         adjustments_path: str | Path, out: str | Path, job: int, jobs: int,
+                         workflow_config: dict[str, Any] | str | Path | None = None,
+                         root: str | Path | None = None) -> None:
+    """Cross-validate boosting against the logit on the folds of robustness job ``job``
+    of ``jobs`` (`robustness_job_folds`); write them (JSON)."""
     from surveykit.models.robustness import robustness_folds
 
+    numbers = robustness_job_folds(jobs, job)
     config, settings, design, _ = _weighted_design(
         config_path, harmonised_path, concepts_path, weights_path, adjustments_path,
         workflow_config, root)
     outcome, predictors = model_predictors(config)
     with _recorded_warnings(config) as recorded:
-        (part,) = robustness_folds(design, outcome, predictors, folds=ROBUSTNESS_FOLDS,
-                                   seed=settings.seed, only=[fold])
+        parts = robustness_folds(design, outcome, predictors, folds=ROBUSTNESS_FOLDS,
+                                 seed=settings.seed, only=numbers)
     document = {"survey": config.id, "seed": settings.seed, "folds": ROBUSTNESS_FOLDS,
-                "warnings": recorded(), **part.to_dict()}
+                "warnings": recorded(), "fold_results": [part.to_dict() for part in parts]}
     with output_set() as output:
         output.write_json(out, document)
 
@@ -298,7 +332,10 @@ def read_robustness_parts(paths: Sequence[str | Path], config: SurveyConfig, see
         if document.get("folds") != ROBUSTNESS_FOLDS:
             raise DataError(f"{path}: one of {document.get('folds')} folds, not of "
                             f"{ROBUSTNESS_FOLDS}; rerun the workflow")
-        parts.append(FoldResult.from_dict(document))
+        if not isinstance(document.get("fold_results"), list):
+            raise DataError(f"{path}: holds no list of folds, as the parts of older "
+                            "versions; delete it and rerun the workflow")
+        parts += [FoldResult.from_dict(record) for record in document["fold_results"]]
     return parts
 
 
