@@ -64,7 +64,9 @@ def digest(project: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_workflow_runs_and_reruns_identically(project: Path) -> None:
+def test_workflow_runs_and_reruns_identically(project: Path,
+                                              tmp_path_factory: pytest.TempPathFactory
+                                              ) -> None:
     raw = project / "data" / "raw" / "example_survey.sav"
     before = sha256(raw)
     done = snakemake(project)
@@ -87,6 +89,32 @@ def test_workflow_runs_and_reruns_identically(project: Path) -> None:
         pd.read_parquet(project / "results/example/harmonised.parquet"), frame)
     assert sha256(raw) == before
     _check_comparison(project)
+    _check_figures_in_processes(project, tmp_path_factory.mktemp("figures"))
+
+
+def _check_figures_in_processes(project: Path, scratch: Path) -> None:
+    """The rule's figures (drawn in two processes where the run has two cores) are the
+    very files one process draws, and two processes draw the same."""
+    from surveykit.pipeline.figures import run_figures
+
+    results = project / "results/example"
+    published = results / "figures"
+    names = sorted(path.name for path in published.iterdir()
+                   if path.name != ".snakemake_timestamp")  # Snakemake's, of a directory
+    assert len(names) >= 20 and "figures.json" in names
+    for workers in (1, 2):
+        out = scratch / f"workers{workers}"
+        with pytest.MonkeyPatch.context() as patch:
+            patch.chdir(project)
+            run_figures("config/surveys/example.yaml", results / "harmonise/concepts.json",
+                        results / "tables/shares", results / "estimate/estimate.json",
+                        results / "weights.parquet", results / "weighting/margins.csv",
+                        results / "weighting/diagnostics.json", results / "tables", out,
+                        workers=workers)
+        assert sorted(path.name for path in out.iterdir()) == names
+        for name in names:
+            assert (out / name).read_bytes() == (published / name).read_bytes(), \
+                f"{name} drawn by {workers} process(es) differs from the rule's"
 
 
 def _check_comparison(project: Path) -> None:

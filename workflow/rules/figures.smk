@@ -23,7 +23,8 @@ rule figures:
         "benchmarks/{survey}/figures.tsv"
     conda:
         "../../environment.yml"
-    threads: 1
+    # Drawn in two processes: the step runs near the end, when the other cores are free.
+    threads: 2
     resources:
         mem_mb=memory_mb(base=1000, per_input_mb=40),
         runtime=30,

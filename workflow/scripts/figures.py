@@ -23,4 +23,5 @@ with exit_on_error(
         snakemake.output.figures,
         workflow_config={"seed": snakemake.params.seed,
                          "min_cell_n": snakemake.params.min_cell_n},
+        workers=snakemake.threads,  # the figures are drawn in that many processes
     )

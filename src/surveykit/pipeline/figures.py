@@ -112,16 +112,59 @@ _MODEL_NOTE = {
 }
 
 
+#: The plans `_draw_all` draws: a module global, so that worker processes forked from this
+#: one find them (the plans are closures, which cannot be sent to a process).
+_PLANS: list[tuple[str, Callable[[Any], Any], int | None, str]] = []
+
+
+def _draw_planned(index: int, directory: Path) -> str:
+    """Draw and save figure ``index`` of `_PLANS` (in a worker or this process); its
+    caption, as the figure's last text shows it."""
+    name, draw, _, _ = _PLANS[index]
+    with figure_context() as plt:
+        figure = draw(plt)
+        caption = figure.texts[-1].get_text().replace("\n", " ") if figure.texts else ""
+        save_figure(figure, directory, name)
+    return caption
+
+
+def _draw_all(plans: list[tuple[str, Callable[[Any], Any], int | None, str]],
+              directory: Path, workers: int) -> list[str]:
+    """Draw every plan into ``directory``; their captions, in plan order.
+
+    Rendering the SVG and PNG files is most of the step's time and the figures are
+    independent, so ``workers`` > 1 draws them in that many forked processes (as the
+    comparison's figures); every file is the same whichever process draws it (the figure
+    style fixes SVG ids and metadata).
+    """
+    _PLANS[:] = plans
+    try:
+        workers = min(int(workers), len(plans))
+        if workers > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+            from functools import partial
+
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                return list(pool.map(partial(_draw_planned, directory=directory),
+                                     range(len(plans))))
+        return [_draw_planned(index, directory) for index in range(len(plans))]
+    finally:
+        _PLANS.clear()
+
+
 def run_figures(config_path: str | Path, concepts_path: str | Path, shares_dir: str | Path,
                 summary_path: str | Path, weights_path: str | Path, margins_path: str | Path | None,
                 diagnostics_path: str | Path, model_dir: str | Path | None,
                 figures_out: str | Path,
                 workflow_config: dict[str, Any] | str | Path | None = None,
-                root: str | Path | None = None) -> None:
+                root: str | Path | None = None, workers: int = 1) -> None:
     """Draw every figure the survey's results allow; write SVG, PNG and figures.json.
 
     ``model_dir`` holds ``odds_ratios.csv``, ``ame.csv`` and ``predictions.csv`` (the
-    model step's tables), or is ``None`` for a survey without models.
+    model step's tables), or is ``None`` for a survey without models. ``workers`` > 1
+    draws the figures in that many processes (`_draw_all`).
     """
     config = load_survey_config(config_path, root=root)
     settings = step_settings(config, workflow_config)
@@ -264,15 +307,12 @@ def run_figures(config_path: str | Path, concepts_path: str | Path, shares_dir: 
             plt, series, language, titles["population_trend"], trend_caption), None, ""))
     for notice in notices:
         print(f"surveykit figures: notice: {config.id}: {notice}", file=sys.stderr)
-    listing = []
-    with output_set() as out, figure_context() as plt:
+    with output_set() as out:
         directory = out.directory(figures_out)
-        for name, draw, _, _ in plans:
-            figure = draw(plt)
-            caption = figure.texts[-1].get_text().replace("\n", " ") if figure.texts else ""
-            save_figure(figure, directory, name)
-            listing.append({"name": name, "title": titles.get(name, name),
-                            "caption": caption, "svg": f"{name}.svg", "png": f"{name}.png"})
+        captions = _draw_all(plans, directory, workers)
+        listing = [{"name": name, "title": titles.get(name, name), "caption": caption,
+                    "svg": f"{name}.svg", "png": f"{name}.png"}
+                   for (name, _, _, _), caption in zip(plans, captions, strict=True)]
         (directory / "figures.json").write_text(
             json.dumps({"survey": config.id, "language": language, "figures": listing,
                         "notices": notices}, indent=2, ensure_ascii=False) + "\n",
