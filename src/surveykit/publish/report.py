@@ -110,54 +110,87 @@ def _cell(value: float, numeric: bool, language: str, decimals: int = 0) -> str:
         format_number(value * 100, decimals, language)
 
 
-def _estimate_text(row: Any, numeric: bool, language: str) -> tuple[str, str]:
+def _estimate_text(row: Mapping[str, Any], numeric: bool, language: str) -> tuple[str, str]:
     """(estimate, interval) as shown: "/" when hidden, parentheses when limited."""
-    if str(row.flag).startswith("suppressed"):
+    if str(row["flag"]).startswith("suppressed"):
         return "/", ""
-    estimate = _cell(row.estimate, numeric, language, 1)
-    interval = f"{_cell(row.ci_low, numeric, language, 1)}–" \
-               f"{_cell(row.ci_high, numeric, language, 1)}"
-    if row.flag == "limited":
+    estimate = _cell(row["estimate"], numeric, language, 1)
+    interval = f"{_cell(row['ci_low'], numeric, language, 1)}–" \
+               f"{_cell(row['ci_high'], numeric, language, 1)}"
+    if row["flag"] == "limited":
         return f"({estimate})", f"({interval})"
     return estimate, interval
+
+
+def _line(head: Mapping[str, Any], cells: list[dict[str, str]], breakdown: str,
+          levels: int, language: str) -> dict[str, Any]:
+    """One group's line of a share table's block: its label, cells, n and design effect
+    (those hidden where the group's cells are suppressed)."""
+    hidden = str(head["flag"]).startswith("suppressed")
+    return {
+        "group": TEXT[language]["total"] if not breakdown else str(head["domain_label"]),
+        "cells": cells,
+        "n": "" if hidden or not finite(head["n"]) else format_count(head["n"], language),
+        "n_weighted": "" if hidden or not finite(head["n_weighted"]) else
+        format_count(head["n_weighted"], language),
+        "deff": "" if hidden or not finite(head["deff"]) or levels > 1 else
+        format_number(head["deff"], 2, language)}
+
+
+def _block(first: Mapping[str, Any], breakdown: str, levels: list[str],
+           groups: list[tuple[Mapping[str, Any], list[Mapping[str, Any]]]], language: str
+           ) -> dict[str, Any]:
+    """A share table's block of one indicator and breakdown, from its first row, its
+    levels (``[""]`` for a share or mean) and per group its first row and its row of each
+    level."""
+    text = TEXT[language]
+    numeric = first["kind"] in ("numeric", "scale")
+    caption = str(first["indicator_label"]) + (
+        f" – {first['breakdown_label']}" if breakdown else "")
+    lines = []
+    for head, level_rows in groups:
+        hidden = str(head["flag"]).startswith("suppressed")
+        cells = []
+        for row in level_rows:
+            estimate, interval = _estimate_text(row, numeric, language)
+            cells.append({"estimate": estimate, "interval": interval,
+                          "mark": "" if hidden else str(row["mark"] or "")})
+        lines.append(_line(head, cells, breakdown, len(levels), language))
+    return {"caption": caption, "levels": levels if levels != [""] else
+            [text["mean"] if numeric else text["share"]], "lines": lines,
+            "wide": len(levels) > 1}
+
+
+def _grouped(records: list[dict[str, Any]], *keys: str) -> dict[tuple, list[dict[str, Any]]]:
+    """Records by ``keys``, groups and records in the order they come (as pandas'
+    ``groupby(keys, sort=False)``, which also leaves out records with a missing key)."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for record in records:
+        key = tuple(record[name] for name in keys)
+        if not any(pd.isna(value) for value in key):
+            groups.setdefault(key, []).append(record)
+    return groups
 
 
 def html_rows(rows: pd.DataFrame, language: str) -> list[dict[str, Any]]:
     """A table's rows as blocks, one per indicator and breakdown (each small enough for a
     page): a binary share or mean has one line per group; the levels of an ordinal or
-    categorical indicator are columns, each cell "share (interval)" with its mark."""
-    text = TEXT[language]
+    categorical indicator are columns, each cell "share (interval)" with its mark.
+
+    The rows are walked as plain records: selecting them with pandas, row by row, took
+    seconds for the few hundred rows of a survey's tables.
+    """
     blocks = []
-    for (_indicator, breakdown), part in rows.groupby(["indicator", "breakdown"], sort=False):
-        first = part.iloc[0]
-        numeric = first["kind"] in ("numeric", "scale")
-        levels = list(dict.fromkeys(part["level_label"])) if first["kind"] in (
-            "categorical", "ordinal") else [""]
-        caption = str(first["indicator_label"]) + (
-            f" – {first['breakdown_label']}" if breakdown else "")
-        lines = []
-        for _, domain in part.groupby("domain", sort=False):
-            head = domain.iloc[0]
-            hidden = str(head["flag"]).startswith("suppressed")
-            cells = []
-            for level in levels:
-                match = domain[domain["level_label"] == level] if level else domain
-                row = next(match.itertuples(index=False))
-                estimate, interval = _estimate_text(row, numeric, language)
-                cells.append({"estimate": estimate, "interval": interval,
-                              "mark": "" if hidden else str(row.mark or "")})
-            lines.append({
-                "group": text["total"] if not breakdown else str(head["domain_label"]),
-                "cells": cells,
-                "n": "" if hidden or not finite(head["n"]) else format_count(head["n"],
-                                                                              language),
-                "n_weighted": "" if hidden or not finite(head["n_weighted"]) else
-                format_count(head["n_weighted"], language),
-                "deff": "" if hidden or not finite(head["deff"]) or len(levels) > 1 else
-                format_number(head["deff"], 2, language)})
-        blocks.append({"caption": caption, "levels": levels if levels != [""] else
-                       [text["mean"] if numeric else text["share"]], "lines": lines,
-                       "wide": len(levels) > 1})
+    for (_indicator, breakdown), part in _grouped(rows.to_dict("records"), "indicator",
+                                                  "breakdown").items():
+        first = part[0]
+        levels = list(dict.fromkeys(record["level_label"] for record in part)) \
+            if first["kind"] in ("categorical", "ordinal") else [""]
+        groups = [(domain[0], [next(record for record in domain
+                                    if not level or record["level_label"] == level)
+                               for level in levels])
+                  for domain in _grouped(part, "domain").values()]
+        blocks.append(_block(first, breakdown, levels, groups, language))
     return blocks
 
 
