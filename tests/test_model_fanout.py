@@ -206,15 +206,8 @@ def test_auto_fans_out_a_survey_by_its_respondents_on_file(monkeypatch, tmp_path
     assert imputation_chunk_count(example, "auto") == 0
     assert count(example, "auto") == 0
     monkeypatch.setattr(model_parts, "FAN_OUT_RESPONDENTS", respondents)
-    # a cluster (no bound on the jobs): the full fan-out
     assert imputation_chunk_count(example, "auto") == model_parts.AUTO_CHUNKS
     assert count(example, "auto") == ROBUSTNESS_FOLDS
-    # one machine: the same from two cores on, none on one core
-    for slots, chunks, folds in ((1, 0, 0), (2, 4, 5), (3, 4, 5), (16, 4, 5)):
-        assert imputation_chunk_count(example, "auto", slots) == chunks
-        assert count(example, "auto", slots) == folds
-        assert categorical_model_job(example, "auto", "auto", slots) == (slots > 1)
-    assert imputation_chunk_count(example, 3, slots=1) == 3  # a number is taken as it is
     assert imputation_chunk_count(gruenfelde, "auto") == 0   # 893 < 4,000-odd
     # the ordinal and multinomial models get their job where the model step fans out
     assert categorical_model_job(example, "auto", "auto")

@@ -39,9 +39,6 @@ RESULTS = config.get("results", "results")
 # The model step's fan-out (config/config.yaml; no effect on any result).
 IMPUTATION_CHUNKS = config.get("imputation_chunks", "auto")
 ROBUSTNESS_FOLD_JOBS = config.get("robustness_fold_jobs", "auto")
-# The cores a local run may use: `auto` does not fan the model step out on one core (the
-# jobs would only load the data again); None: a cluster.
-PARALLEL_SLOTS = workflow.cores if workflow.local_exec else None
 
 try:
     # Every file named in the configs lies inside the project or a declared data_dirs folder.
@@ -164,9 +161,7 @@ def strategy_results(wildcards):
 
 def imputation_parts(wildcards):
     """The model step's imputation chunks (none: rule model computes the imputations)."""
-    chunks = imputation_chunk_count(
-        SURVEYS[wildcards.survey], IMPUTATION_CHUNKS, PARALLEL_SLOTS
-    )
+    chunks = imputation_chunk_count(SURVEYS[wildcards.survey], IMPUTATION_CHUNKS)
     return [
         f"{RESULTS}/{wildcards.survey}/models/parts/imputations_{chunk}_of_{chunks}.json"
         for chunk in range(1, chunks + 1)
@@ -176,9 +171,7 @@ def imputation_parts(wildcards):
 def robustness_parts(wildcards):
     """The robustness check's jobs, each a group of folds (none: rule model computes
     them)."""
-    jobs = robustness_job_count(
-        SURVEYS[wildcards.survey], ROBUSTNESS_FOLD_JOBS, PARALLEL_SLOTS
-    )
+    jobs = robustness_job_count(SURVEYS[wildcards.survey], ROBUSTNESS_FOLD_JOBS)
     return [
         f"{RESULTS}/{wildcards.survey}/models/parts/robustness_{job}_of_{jobs}.json"
         for job in range(1, jobs + 1)
@@ -188,9 +181,7 @@ def robustness_parts(wildcards):
 def categorical_parts(wildcards):
     """The ordinal and multinomial models' job (none: rule model fits them)."""
     survey = SURVEYS[wildcards.survey]
-    if not categorical_model_job(
-        survey, IMPUTATION_CHUNKS, ROBUSTNESS_FOLD_JOBS, PARALLEL_SLOTS
-    ):
+    if not categorical_model_job(survey, IMPUTATION_CHUNKS, ROBUSTNESS_FOLD_JOBS):
         return []
     return [f"{RESULTS}/{wildcards.survey}/models/parts/categorical.json"]
 

@@ -1,8 +1,8 @@
 # The model step fans out: the multiple imputations in `imputation_chunks` jobs, the
 # robustness check's cross-validation folds in `robustness_fold_jobs` jobs and the ordinal
-# and multinomial models in one job; rule model gathers them. Each part draws from its own random stream
-# (seed and number), so the gathered result is the one-process result whatever the number
-# of jobs.
+# and multinomial models in one job; rule model gathers them. Each part draws from its own
+# random stream (seed and number), so the gathered result is the one-process result
+# whatever the number of jobs.
 
 
 rule model_imputations:

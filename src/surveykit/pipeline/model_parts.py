@@ -13,10 +13,10 @@ number of jobs (``imputation_chunks`` and ``robustness_fold_jobs`` in
 ``config/config.yaml``; ``profiles/slurm`` sets one job per fold). Their default, ``auto``,
 fans out a survey from `FAN_OUT_RESPONDENTS` respondents in its raw data, where the
 parallel jobs pay for their start-up even on one machine (measured: bench/README.md), into
-`AUTO_CHUNKS` chunks and one job per fold — but not in a run on one core, where the jobs
-would only load the data and import their libraries again (2–5 s each at a million
-respondents). Grouping the folds into as many jobs as cores saved that start-up but
-packed worse on 2 cores: no faster (bench/README.md).
+`AUTO_CHUNKS` chunks and one job per fold. The layout does not depend on the run's cores:
+a job that Snakemake runs in a process of its own (on a cluster) reads the Snakefile again
+with its own cores and must find the same inputs. Grouping the folds into as many jobs as
+cores saved start-ups but packed worse on 2 cores: no faster (bench/README.md).
 
 A part file records the survey, seed and numbers it was made with; the gather refuses parts
 that do not fit the current config (for instance parts left from a run with another seed).
@@ -109,37 +109,25 @@ def imputations(config: SurveyConfig) -> int:
     return m if m >= 2 else 0
 
 
-def _auto_jobs(config: SurveyConfig, most: int, slots: int | None) -> int:
-    """``auto``'s number of jobs of one kind: ``most`` from `FAN_OUT_RESPONDENTS`
-    respondents on, none below or in a run on one core (``slots``: the run's cores; None
-    on a cluster)."""
-    if not _fans_out(config) or (slots is not None and slots < 2):
-        return 0
-    return most
-
-
-def imputation_chunk_count(config: SurveyConfig, chunks: int | str,
-                           slots: int | None = None) -> int:
+def imputation_chunk_count(config: SurveyConfig, chunks: int | str) -> int:
     """How many imputation jobs the survey gets: ``chunks``, at most one per imputation,
     none without multiple imputation (or with ``chunks`` 0); ``"auto"``: `AUTO_CHUNKS`
-    from `FAN_OUT_RESPONDENTS` respondents on, unless the run has one core (``slots``;
-    None: a cluster), else none."""
+    from `FAN_OUT_RESPONDENTS` respondents on, else none."""
     if chunks == "auto":
-        chunks = _auto_jobs(config, AUTO_CHUNKS, slots)
+        chunks = AUTO_CHUNKS if _fans_out(config) else 0
     if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 0:
         raise ConfigError(f"config/config.yaml: imputation_chunks is {chunks!r}; use a whole "
                           "number, 0 for none, or auto (it does not change any result)")
     return min(chunks, imputations(config))
 
 
-def robustness_job_count(config: SurveyConfig, setting: bool | int | str,
-                         slots: int | None = None) -> int:
+def robustness_job_count(config: SurveyConfig, setting: bool | int | str) -> int:
     """How many jobs the survey's robustness check gets (0: rule model computes it):
     ``true`` one per fold, ``false`` none, a whole number that many (at most one per
-    fold); ``"auto"`` one per fold from `FAN_OUT_RESPONDENTS` respondents on, unless the
-    run has one core (``slots``; None: a cluster), else none."""
+    fold); ``"auto"`` one per fold from `FAN_OUT_RESPONDENTS` respondents on, else
+    none."""
     if setting == "auto":
-        return _auto_jobs(config, ROBUSTNESS_FOLDS, slots)
+        return ROBUSTNESS_FOLDS if _fans_out(config) else 0
     if isinstance(setting, bool):
         return ROBUSTNESS_FOLDS if setting else 0
     if not isinstance(setting, int) or setting < 0:
@@ -161,12 +149,12 @@ def robustness_job_folds(jobs: int, job: int) -> list[int]:
 
 
 def categorical_model_job(config: SurveyConfig, chunks: int | str,
-                          fold_jobs: bool | int | str, slots: int | None = None) -> bool:
+                          fold_jobs: bool | int | str) -> bool:
     """Whether the survey's ordinal and multinomial models get a job of their own: where
     its model step fans out at all (imputation chunks or fold jobs) and it has such
     models. The gather then waits for less, and the job fills a core the others leave."""
-    fans_out = imputation_chunk_count(config, chunks, slots) > 0 or robustness_job_count(
-        config, fold_jobs, slots) > 0
+    fans_out = imputation_chunk_count(config, chunks) > 0 or robustness_job_count(
+        config, fold_jobs) > 0
     return fans_out and bool(categorical_spec_keys(config))
 
 
