@@ -137,11 +137,14 @@ def _draw_all(plans: list[tuple[str, Callable[[Any], Any], int | None, str]],
     comparison's figures); every file is the same whichever process draws it (the figure
     style fixes SVG ids and metadata).
     """
+    import multiprocessing
+
     _PLANS[:] = plans
     try:
         workers = min(int(workers), len(plans))
-        if workers > 1:
-            import multiprocessing
+        # Forked workers only (they find the plans in this process's memory): where the
+        # system has no fork (Windows), one process draws them all.
+        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
             from concurrent.futures import ProcessPoolExecutor
             from functools import partial
 

@@ -165,9 +165,10 @@ def _draw_figures(figures_dir: Path, surveys: Sequence[PublishedSurvey],
     forty surveys, and figures are independent, so ``workers`` > 1 draws them in that many
     processes; each file is the same whichever process draws it.
     """
+    import multiprocessing
+
     jobs = _figure_jobs(surveys, between, areas, language)
-    if workers > 1 and len(jobs) > 1:
-        import multiprocessing
+    if workers > 1 and len(jobs) > 1 and "fork" in multiprocessing.get_all_start_methods():
         from concurrent.futures import ProcessPoolExecutor
         from functools import partial
 
