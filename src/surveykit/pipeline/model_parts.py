@@ -144,8 +144,7 @@ def robustness_job_folds(jobs: int, job: int) -> list[int]:
         raise ConfigError(f"robustness job {job} of {jobs} does not exist for "
                           f"{ROBUSTNESS_FOLDS} folds; rerun the workflow so that it makes the "
                           "jobs anew")
-    return [int(fold) for fold in
-            np.array_split(np.arange(1, ROBUSTNESS_FOLDS + 1), jobs)[job - 1]]
+    return [number + 1 for number in _consecutive_run(ROBUSTNESS_FOLDS, jobs, job)]
 
 
 def categorical_model_job(config: SurveyConfig, chunks: int | str,
@@ -164,7 +163,13 @@ def imputation_chunk(m: int, chunks: int, chunk: int) -> list[int]:
     if not 1 <= chunk <= chunks <= m:
         raise ConfigError(f"imputation chunk {chunk} of {chunks} does not exist for {m} "
                           "imputations; rerun the workflow so that it makes the chunks anew")
-    return [int(number) for number in np.array_split(np.arange(m), chunks)[chunk - 1]]
+    return _consecutive_run(m, chunks, chunk)
+
+
+def _consecutive_run(count: int, parts: int, part: int) -> list[int]:
+    """Part ``part`` (1 … parts) of 0 … count − 1 split into ``parts`` consecutive runs
+    whose sizes differ by at most one (the imputation chunks' and the fold jobs' split)."""
+    return [int(number) for number in np.array_split(np.arange(count), parts)[part - 1]]
 
 
 @contextmanager
