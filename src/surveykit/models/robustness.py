@@ -4,12 +4,14 @@
 the design-weighted logit with main effects (the model the report interprets) and
 scikit-learn's ``HistGradientBoostingClassifier`` (categorical predictors as native
 categorical features, the design weights as ``sample_weight``), which can pick up
-interactions and non-linearity on its own. Both are judged by K-fold cross-validation —
-stratified by the outcome, seeded, and by whole PSUs when the design has clusters, so that no
-cluster is split between training and test — on the weighted out-of-fold AUC and Brier
-score, and by permutation importance (the drop in weighted AUC when one predictor is
-shuffled in the test fold). If boosting does not beat the logit beyond the fold-to-fold
-spread, the logit's main effects miss nothing a flexible model could find.
+interactions and non-linearity on its own; it is fitted on the distinct profiles of
+predictors and outcome with their summed weights, which grows the respondents' trees up to
+two minimum sizes (`_fit_boosting`). Both are judged by K-fold cross-validation — stratified
+by the outcome, seeded, and by whole PSUs when the design has clusters, so that no cluster
+is split between training and test — on the weighted out-of-fold AUC and Brier score, and by
+permutation importance (the drop in weighted AUC when one predictor is shuffled in the test
+fold). If boosting does not beat the logit beyond the fold-to-fold spread, the logit's main
+effects miss nothing a flexible model could find.
 
 The folds are independent: `robustness_folds` computes some or all of them (each with its
 own random stream from the seed and its number) and `robustness_from_folds` combines them,
@@ -258,14 +260,50 @@ def _fit_logit(X: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 def _fit_boosting(X: np.ndarray, y: np.ndarray, weights: np.ndarray, categorical: np.ndarray,
                   seed: int, options: Mapping[str, Any]) -> HistGradientBoostingClassifier:
+    """Boosting fitted on the respondents' distinct profiles (predictors and outcome).
+
+    Respondents with the same predictors and outcome are one row with their summed weight
+    (weights scaled to mean 1 first, so boosting is unaffected by the weights' total).
+    A tree's split gains and leaf values, and the early-stopping loss, depend on the rows
+    only through sums of weighted gradients and Hessians, so they are those of the
+    respondents; only ``min_samples_leaf`` and the least support a category needs in a
+    categorical split (scikit-learn's 10) count profiles, each of one respondent or more
+    (tested: with ordinal predictors and ``min_samples_leaf=1`` the trees are the same to
+    float32 rounding). A survey's predictors are levels and scale points: a training fold of
+    680,000 respondents has some 34,000 profiles, and the fit takes a fifth of the time.
+    The early-stopping validation respondents are drawn here, before the profiles are
+    formed (stratified by the outcome, from ``seed``), and passed to scikit-learn as its
+    validation set, so that they are a random share of respondents, not of profiles.
+    """
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     settings: dict[str, Any] = {"early_stopping": True, "random_state": seed}
     settings.update(options)
+    if settings["early_stopping"] == "auto":  # scikit-learn's rule, on respondents
+        settings["early_stopping"] = len(y) > 10_000
     model = HistGradientBoostingClassifier(
         categorical_features=categorical if categorical.any() else None, **settings)
-    # Weights scaled to mean 1: boosting is then unaffected by the weights' total.
-    return model.fit(X, y.astype(np.int64), sample_weight=weights / weights.mean())
+    scaled = weights / weights.mean()
+    fraction = settings.get("validation_fraction", 0.1)
+    if not settings["early_stopping"] or fraction is None:
+        return model.fit(*_profiles(X, y, scaled))
+    from sklearn.model_selection import train_test_split
+
+    fit_rows, validation_rows = train_test_split(np.arange(len(y)), test_size=fraction,
+                                                 stratify=y, random_state=seed)
+    X_fit, y_fit, w_fit = _profiles(X[fit_rows], y[fit_rows], scaled[fit_rows])
+    X_val, y_val, w_val = _profiles(X[validation_rows], y[validation_rows],
+                                    scaled[validation_rows])
+    return model.fit(X_fit, y_fit, w_fit, X_val=X_val, y_val=y_val, sample_weight_val=w_val)
+
+
+def _profiles(X: np.ndarray, y: np.ndarray, weights: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each distinct row of ``[X, y]`` once (in the order of `distinct_rows`), its outcome
+    as integers and the summed ``weights`` of its respondents."""
+    first, inverse = distinct_rows(np.column_stack([X, y]))
+    return (X[first], y[first].astype(np.int64),
+            np.bincount(inverse, weights=weights, minlength=len(first)))
 
 
 @dataclass(frozen=True)
