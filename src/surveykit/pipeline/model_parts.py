@@ -13,10 +13,11 @@ number of jobs (``imputation_chunks`` and ``robustness_fold_jobs`` in
 ``config/config.yaml``; ``profiles/slurm`` sets one job per fold). Their default, ``auto``,
 fans out a survey from `FAN_OUT_RESPONDENTS` respondents in its raw data, where the
 parallel jobs pay for their start-up even on one machine (measured: bench/README.md), into
-`AUTO_CHUNKS` chunks and one job per fold. The layout does not depend on the run's cores:
-a job that Snakemake runs in a process of its own (on a cluster) reads the Snakefile again
-with its own cores and must find the same inputs. Grouping the folds into as many jobs as
-cores saved start-ups but packed worse on 2 cores: no faster (bench/README.md).
+`AUTO_CHUNKS` chunks and `AUTO_FOLD_JOBS` jobs of folds. The layout does not depend on the
+run's cores: a job that Snakemake runs in a process of its own (on a cluster) reads the
+Snakefile again with its own cores and must find the same inputs. Since boosting is fitted
+on the respondents' distinct profiles a fold costs about as much as a job's start-up, so
+the folds share two jobs rather than one each (measured on 2 cores: bench/README.md).
 
 A part file records the survey, seed and numbers it was made with; the gather refuses parts
 that do not fit the current config (for instance parts left from a run with another seed).
@@ -63,6 +64,8 @@ ImputationParts = tuple[list[pd.Series], list[pd.DataFrame], list[float]]
 FAN_OUT_RESPONDENTS = 100_000
 #: ``imputation_chunks: auto``: the chunks of such a survey.
 AUTO_CHUNKS = 4
+#: ``robustness_fold_jobs: auto``: the jobs its robustness folds share.
+AUTO_FOLD_JOBS = 2
 
 
 def respondents_on_file(config: SurveyConfig) -> int:
@@ -124,10 +127,10 @@ def imputation_chunk_count(config: SurveyConfig, chunks: int | str) -> int:
 def robustness_job_count(config: SurveyConfig, setting: bool | int | str) -> int:
     """How many jobs the survey's robustness check gets (0: rule model computes it):
     ``true`` one per fold, ``false`` none, a whole number that many (at most one per
-    fold); ``"auto"`` one per fold from `FAN_OUT_RESPONDENTS` respondents on, else
+    fold); ``"auto"`` `AUTO_FOLD_JOBS` from `FAN_OUT_RESPONDENTS` respondents on, else
     none."""
     if setting == "auto":
-        return ROBUSTNESS_FOLDS if _fans_out(config) else 0
+        return AUTO_FOLD_JOBS if _fans_out(config) else 0
     if isinstance(setting, bool):
         return ROBUSTNESS_FOLDS if setting else 0
     if not isinstance(setting, int) or setting < 0:
