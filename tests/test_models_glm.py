@@ -349,3 +349,19 @@ def test_effects_and_margins_on_distinct_rows_equal_those_on_every_row(monkeypat
     pd.testing.assert_frame_equal(fast_effects, model.marginal_effects(), rtol=1e-10)
     pd.testing.assert_frame_equal(fast_margins, model.predictive_margins(settings),
                                   rtol=1e-10)
+
+
+def test_logit_start_is_r_initialize_on_the_link_scale() -> None:
+    """The IRLS's first η for a 0/1 outcome, ±log1p(2w), is R's ``binomial()$initialize``
+    μ = (w y + ½) / (w + 1) on the logit scale (scipy's logit as the reference), to
+    rounding, for weights as the IRLS gets them (rescaled to mean 1: 10⁻³ … 10³ here;
+    far beyond, the reference loses digits in 1 − μ that log1p keeps)."""
+    from surveykit.models.glm import _Family, _Outcome
+
+    rng = np.random.default_rng(3)
+    w = np.concatenate([10.0 ** rng.uniform(-3, 3, 5000), [0.0, 1.0, 2.5]])
+    y = (rng.random(len(w)) < 0.4).astype(float)
+    family = _Family("binomial")
+    reference = special.logit((w * y + 0.5) / (w + 1))
+    for start in (family.start(y, w, _Outcome.of(y)), family.start(y, w)):
+        np.testing.assert_allclose(start, reference, rtol=1e-12, atol=1e-15)

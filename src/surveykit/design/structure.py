@@ -64,9 +64,12 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return pd.unique(values) if counted is None else counted
 
 
-def _count_distinct_within(groups: np.ndarray, members: np.ndarray) -> np.ndarray:
-    """For every row: how many distinct ``members`` its ``groups`` value has."""
-    pairs = _distinct(_pair_codes(groups, members))
+def _count_distinct_within(groups: np.ndarray, members: np.ndarray,
+                           pairs: np.ndarray | None = None) -> np.ndarray:
+    """For every row: how many distinct ``members`` its ``groups`` value has (``pairs``:
+    the distinct ``_pair_codes(groups, members)``, if already found)."""
+    if pairs is None:
+        pairs = _distinct(_pair_codes(groups, members))
     span = int(members.max(initial=0)) + 1
     per_group = np.bincount(pairs // span, minlength=int(groups.max(initial=0)) + 1)
     return per_group[groups]
@@ -172,9 +175,10 @@ def build_structure(
         for stage in range(stages):
             layers = strata_codes[: min(stage + 1, len(strata_codes))]
             id_codes[stage] = combine_codes(*layers, id_codes[stage])
-    elif has_strata:
-        psu_strata = _distinct(_pair_codes(id_codes[0], strata_codes[0]))
-        if len(psu_strata) > _count_codes(id_codes[0]):
+    first_pairs = None  # distinct (stratum, PSU) pairs of stage 1, when they are needed
+    if has_strata and not nest:
+        first_pairs = _distinct(_pair_codes(strata_codes[0], id_codes[0]))
+        if len(first_pairs) > _count_codes(id_codes[0]):
             raise DataError(
                 "SurveyDesign: the same PSU id occurs in more than one stratum; PSU ids are "
                 "probably numbered within strata: pass nest=True"
@@ -183,8 +187,8 @@ def build_structure(
     for stage in range(1, stages):
         own = strata_codes[min(stage, len(strata_codes) - 1)]
         stage_strata.append(combine_codes(own, id_codes[stage - 1]))
-    n_sampled = tuple(_count_distinct_within(s, c) for s, c in
-                      zip(stage_strata, id_codes, strict=True))
+    n_sampled = tuple(_count_distinct_within(s, c, first_pairs if stage == 0 else None)
+                      for stage, (s, c) in enumerate(zip(stage_strata, id_codes, strict=True)))
     population = _population(data, _names(fpc), stages, stage_strata, n_sampled)
     return Structure(tuple(stage_strata), tuple(id_codes), n_sampled, population, has_strata)
 

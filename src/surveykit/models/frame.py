@@ -327,7 +327,9 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
                  if empty else "")
         raise ArgumentError(
             f"model formula {formula!r}: no respondent has all its variables{which}")
-    if outcome == "binary" and np.unique(y[complete]).size < 2:
+    # (y is 0/1: counting its ones among the complete rows is a pass, np.unique a sort)
+    if outcome == "binary" and np.count_nonzero(np.logical_and(y, complete)) in (
+            0, np.count_nonzero(complete)):
         value = "true (1)" if y[complete][0] == 1 else "false (0)"
         raise ArgumentError(
             f"binary outcome {lhs[0]!r} is {value} for every respondent in the model, so "
