@@ -605,3 +605,37 @@ def test_cell_grid_products_are_those_of_its_dense_matrix() -> None:
     np.testing.assert_allclose(grid.product(beta), dense @ beta, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(grid.transpose_product(residuals), dense.T @ residuals,
                                rtol=1e-12, atol=1e-12)
+
+
+def test_imputation_fits_come_one_at_a_time_as_fit_imputations_makes_them(
+        incomplete, monkeypatch) -> None:
+    """`imputation_fits` checks its arguments at the call, then makes each completed data
+    set only when its fit is asked for: the fits equal `fit_imputations`' (and those of
+    the imputations made alone), and a generator taken one step has made one chain."""
+    from surveykit.models import imputation
+
+    design = _design(incomplete)
+    with pytest.raises(sk.ArgumentError, match="m >= 2"):
+        imputation.imputation_fits(design, FORMULA, m=1)
+    together = imputation.fit_imputations(design, FORMULA, m=4, seed=8, iterations=3,
+                                          only=[2, 0])
+    chains = []
+    original = imputation._chain
+
+    def counted(*args, **kwargs):
+        chains.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(imputation, "_chain", counted)
+    fits = imputation.imputation_fits(design, FORMULA, m=4, seed=8, iterations=3,
+                                      only=[2, 0])
+    assert not chains
+    first = next(fits)
+    assert len(chains) == 1
+    rest = list(fits)
+    assert len(chains) == 2 and len(rest) == 1
+    for fit, reference in zip([first, *rest], together, strict=True):
+        pd.testing.assert_series_equal(fit.params, reference.params)
+        pd.testing.assert_frame_equal(fit.cov, reference.cov)
+    alone = imputation.fit_imputations(design, FORMULA, m=4, seed=8, iterations=3, only=[0])
+    pd.testing.assert_series_equal(alone[0].params, rest[0].params)

@@ -18,7 +18,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -44,8 +44,8 @@ from surveykit.models.pooling import PooledResult, pool
 if TYPE_CHECKING:
     from surveykit.design import SurveyDesign
 
-__all__ = ["MODELS", "PooledResult", "fit_imputations", "fit_imputed", "impute", "pool",
-           "pool_imputed"]
+__all__ = ["MODELS", "PooledResult", "fit_imputations", "fit_imputed", "imputation_fits",
+           "impute", "pool", "pool_imputed"]
 
 MODELS = ("logit", "glm", "ordinal_logit", "multinomial_logit")
 DEFAULT_SEED = 20261121
@@ -188,6 +188,14 @@ def impute(data: pd.DataFrame, variables: Sequence[str], m: int = 20,
     DataError
         A variable without any observed value.
     """
+    return list(_imputations(data, variables, m, seed, iterations, predictors, donors, only))
+
+
+def _imputations(data: pd.DataFrame, variables: Sequence[str], m: int, seed: int,
+                 iterations: int, predictors: Sequence[str] | None, donors: int,
+                 only: Sequence[int] | None) -> Iterator[pd.DataFrame]:
+    """`impute`, the arguments checked now and the completed data sets made one at a
+    time as they are asked for (`_completions`)."""
     if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 2:
         raise ArgumentError(f"multiple imputation needs m >= 2 imputations (got m={m!r}); "
                           "use m=20 or more")
@@ -215,20 +223,27 @@ def impute(data: pd.DataFrame, variables: Sequence[str], m: int = 20,
             raise ArgumentError(f"imputation predictor {name!r} has {variable.missing.sum()} "
                               "missing values; list it among the variables to impute")
         extras.append(variable)
+    return _completions(data, names, encoded, extras, numbers, int(seed), iterations, donors)
+
+
+def _completions(data: pd.DataFrame, names: list[str], encoded: list[Variable],
+                 extras: list[Variable], numbers: list[int], seed: int, iterations: int,
+                 donors: int) -> Iterator[pd.DataFrame]:
+    """`impute`'s completed data sets one at a time (the arguments checked and encoded),
+    so that a caller who fits and forgets each holds one at a time."""
     visit = [j for j, variable in enumerate(encoded) if variable.missing.any()]
-    if not visit:
-        return [data.copy() for _ in numbers]
     cycles = iterations if len(visit) > 1 else 1
-    completed = []
     for number in numbers:
+        if not visit:
+            yield data.copy()
+            continue
         # The stream SeedSequence(seed).spawn(m)[number] would give, without the other m − 1.
-        stream = np.random.SeedSequence(int(seed), spawn_key=(number,))
+        stream = np.random.SeedSequence(seed, spawn_key=(number,))
         values = _chain(encoded, extras, visit, cycles, donors, np.random.default_rng(stream))
         frame = data.copy()
         for j in visit:
             frame[names[j]] = restore(data[names[j]], encoded[j], values[j])
-        completed.append(frame)
-    return completed
+        yield frame
 
 
 def _imputation_numbers(m: int, only: Sequence[int] | None) -> list[int]:
@@ -300,13 +315,32 @@ def fit_imputations(design: SurveyDesign, formula: str, model: str = "logit", m:
     list of ModelResult
         One fit per imputation, in the order of ``only`` (default 0 … m − 1).
     """
+    return list(imputation_fits(design, formula, model, m, seed, only, variables, predictors,
+                                iterations, donors, **model_options))
+
+
+def imputation_fits(design: SurveyDesign, formula: str, model: str = "logit", m: int = 20,
+                    seed: int = DEFAULT_SEED, only: Sequence[int] | None = None,
+                    variables: Sequence[str] | None = None,
+                    predictors: Sequence[str] | None = None, iterations: int = 10,
+                    donors: int = 5, **model_options: Any) -> Iterator[ModelResult]:
+    """`fit_imputations` one fit at a time: each completed data set is made when its fit is
+    asked for. A caller who keeps only what Rubin's rules need of each fit (its ``params``,
+    ``cov`` and ``df_resid``) holds one completed data set and one fit at a time: at a
+    million respondents each is some 200 MB (its data and model matrix). The arguments are
+    checked at the call."""
     setup = _setup(design, formula, model, variables, predictors)
     data = design._data
     # only the columns the chains use: m copies of every column cost gigabytes at 1M rows
     columns = list(dict.fromkeys(setup.chain + setup.extra))
-    completed = impute(setup.work[columns], setup.chain, m=m, seed=seed,
-                       iterations=iterations, predictors=setup.extra, donors=donors, only=only)
-    fits = []
+    completed = _imputations(setup.work[columns], setup.chain, m, seed, iterations,
+                             setup.extra, donors, only)
+    return _fits(design, data, setup, completed, formula, model, model_options)
+
+
+def _fits(design: SurveyDesign, data: pd.DataFrame, setup: _Setup,
+          completed: Iterator[pd.DataFrame], formula: str, model: str,
+          options: dict[str, Any]) -> Iterator[ModelResult]:
     for part in completed:
         # A shallow copy: with pandas' copy-on-write only the imputed columns are new, so
         # m completed data sets do not hold m copies of every column.
@@ -314,8 +348,7 @@ def fit_imputations(design: SurveyDesign, formula: str, model: str = "logit", m:
         for name in setup.chain:
             frame[name] = pd.concat([part[name],
                                      data.loc[~setup.inside, name]]).loc[data.index]
-        fits.append(_fit(design.with_data(frame), formula, model, model_options))
-    return fits
+        yield _fit(design.with_data(frame), formula, model, options)
 
 
 def pool_imputed(design: SurveyDesign, formula: str, estimates: Sequence[pd.Series],

@@ -171,7 +171,7 @@ def _predictions(model: Any, data: pd.DataFrame, config: SurveyConfig) -> pd.Dat
 def _binary(design: SurveyDesign, data: pd.DataFrame, config: SurveyConfig, seed: int,
             caught: list[str], parts: ModelParts) -> tuple[dict[str, Any], pd.DataFrame,
                                                            pd.DataFrame, pd.DataFrame]:
-    from surveykit.models.imputation import fit_imputed, pool_imputed
+    from surveykit.models.imputation import imputation_fits, pool_imputed
     from surveykit.models.separation import (
         flag_effects,
         flag_odds_ratios,
@@ -197,12 +197,14 @@ def _binary(design: SurveyDesign, data: pd.DataFrame, config: SurveyConfig, seed
         for level in separated]
     m = int(spec.get("imputations", 0) or 0)
     if m >= 2:
-        if parts.imputations is None:
-            pooled = fit_imputed(design, formula, model="logit", m=m, seed=seed,
-                                 complete_case=model)
-        else:
-            pooled = pool_imputed(design, formula, *parts.imputations, model="logit",
-                                  seed=seed, complete_case=model)
+        estimates = parts.imputations
+        if estimates is None:  # fitted here, one at a time: only Rubin's inputs are kept
+            fits = [(fit.params, fit.cov, fit.df_resid)
+                    for fit in imputation_fits(design, formula, "logit", m=m, seed=seed)]
+            estimates = ([fit[0] for fit in fits], [fit[1] for fit in fits],
+                         [fit[2] for fit in fits])
+        pooled = pool_imputed(design, formula, *estimates, model="logit", seed=seed,
+                              complete_case=model)
         section["multiple_imputation"] = {
             "m": m, "imputed": pooled.imputed,
             "coefficients": _records(pooled.summary()),

@@ -209,7 +209,7 @@ def run_imputation_chunk(config_path: str | Path, harmonised_path: str | Path,
     and residual df: all that Rubin's rules need. Floats are written so that they read
     back exactly.
     """
-    from surveykit.models.imputation import fit_imputations
+    from surveykit.models.imputation import imputation_fits
 
     config, settings, design, data = _weighted_design(
         config_path, harmonised_path, concepts_path, weights_path, adjustments_path,
@@ -221,15 +221,17 @@ def run_imputation_chunk(config_path: str | Path, harmonised_path: str | Path,
     numbers = imputation_chunk(m, chunks, chunk)
     formula = model_formula(data, config, "outcome")
     with _recorded_warnings(config) as recorded:
-        fits = fit_imputations(design, formula, "logit", m=m, seed=settings.seed,
-                               only=numbers)
+        # One fit at a time, keeping only what Rubin's rules need: the chunk then holds one
+        # completed data set and one fit (at a million respondents 1.65 → 1.1 GB).
+        entries = [{"number": number, "parameters": list(fit.params.index),
+                    "estimates": fit.params.tolist(),
+                    "covariance": fit.cov.to_numpy().tolist(),
+                    "df_resid": float(fit.df_resid)}
+                   for number, fit in zip(numbers, imputation_fits(
+                       design, formula, "logit", m=m, seed=settings.seed, only=numbers),
+                       strict=True)]
     document = {"survey": config.id, "formula": formula, "m": m, "seed": settings.seed,
-                "warnings": recorded(),
-                "imputations": [{"number": number, "parameters": list(fit.params.index),
-                                 "estimates": fit.params.tolist(),
-                                 "covariance": fit.cov.to_numpy().tolist(),
-                                 "df_resid": float(fit.df_resid)}
-                                for number, fit in zip(numbers, fits, strict=True)]}
+                "warnings": recorded(), "imputations": entries}
     with output_set() as output:
         output.write_json(out, document)
 
