@@ -94,8 +94,11 @@ class ProjectedInfluence:
         columns = columns.reshape(len(columns), -1)
         width = columns.shape[1]
         index = np.int32 if max(columns.size, n_columns) < 2**31 - 1 else np.int64
-        pointers = np.zeros(len(used) + 1, dtype=index)
-        np.cumsum(used * width, out=pointers[1:])
+        if used.all():  # every respondent: the rows start every ``width`` entries
+            pointers = np.arange(0, (len(used) + 1) * width, width, dtype=index)
+        else:  # (a cumulative sum into another integer type runs a slow casting loop)
+            pointers = np.zeros(len(used) + 1, dtype=index)
+            np.cumsum(np.multiply(used, width, dtype=index), out=pointers[1:])
         matrix = sparse.csr_matrix((np.asarray(values, dtype=float).ravel(),
                                     columns.astype(index, copy=False).ravel(), pointers),
                                    shape=(len(used), n_columns))
