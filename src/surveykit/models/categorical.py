@@ -30,7 +30,9 @@ def contrasts(data: pd.DataFrame, variable: str):
     values = data[variable]
     if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object or \
             pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_bool_dtype(values):
-        levels = list(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype) \
+        # The levels that occur: the model has no column for a category nobody in it has
+        # (its frame drops them, as R's model.frame does), so no effect either.
+        levels = _occurring(values) if isinstance(values.dtype, pd.CategoricalDtype) \
             else sorted(values.dropna().unique().tolist())
         reference = levels[0]
         for level in levels[1:]:
@@ -44,6 +46,11 @@ def contrasts(data: pd.DataFrame, variable: str):
     step = 1e-4 * max(float(numeric.std()), 1e-8)
     yield "per unit", data.assign(**{variable: numeric + step / 2}), \
         data.assign(**{variable: numeric - step / 2}), step
+
+
+def _occurring(values: pd.Series) -> list:
+    """A categorical's categories that some row holds, in category order."""
+    return list(values.cat.remove_unused_categories().cat.categories)
 
 
 def set_level(data: pd.DataFrame, variable: str, value: object) -> pd.DataFrame:
@@ -116,14 +123,18 @@ def check_rank(X: np.ndarray, formula: str, intercept: bool) -> None:
 def model_contrasts(frame: ModelFrame, data: pd.DataFrame, variable: str
                     ) -> Iterator[tuple[str, pd.DataFrame, pd.DataFrame, float]]:
     """Counterfactual pairs (label, high, low, step) for a marginal effect; a categorical
-    predictor is contrasted with the model's own reference level (``C(x,
-    contr.treatment("ref"))``), else with its first level."""
+    predictor — or numbers written as ``C(x)`` — is contrasted with the model's own
+    reference level (``C(x, contr.treatment("ref"))``), else with its first level; only
+    levels that occur among the rows (the model has no column for the others)."""
     values = data[variable]
     reference = frame.references.get(variable)
-    if reference is None or not isinstance(values.dtype, pd.CategoricalDtype):
+    coded = variable in frame.coded and not isinstance(values.dtype, pd.CategoricalDtype)
+    if not coded and (reference is None or not isinstance(values.dtype,
+                                                          pd.CategoricalDtype)):
         yield from contrasts(data, variable)
         return
-    levels = list(values.cat.categories)
+    # ``C(x)`` of numbers: its levels are the values that occur (not a slope per unit)
+    levels = sorted(pd.unique(values.dropna())) if coded else _occurring(values)
     base = next((level for level in levels if str(level) == reference), levels[0])
     for level in levels:
         if level != base:
