@@ -17,6 +17,7 @@ from conftest import ROOT
 
 import surveykit as sk
 from surveykit.data.config import load_survey_config
+from surveykit.models import robustness
 from surveykit.models.imputation import fit_imputations, fit_imputed, impute, pool_imputed
 from surveykit.models.robustness import (
     FoldResult,
@@ -290,6 +291,13 @@ def test_robustness_folds_from_separate_jobs_equal_the_check() -> None:
     fewer = design.subset(np.arange(len(design.weights)) != first_used)  # one less
     with pytest.raises(sk.DataError, match="fold 1 was computed on other respondents"):
         robustness_from_folds(fewer, "y", predictors, parts, seed=4)
+    # a part an older version of the check made (another FOLD_METHOD) is refused too
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(robustness, "FOLD_METHOD", "1")
+        older = robustness_folds(design, "y", predictors, seed=4, n_repeats=2, only=[3])
+    with pytest.raises(sk.DataError, match=r"fold 3 was .* \(or by an older version"):
+        robustness_from_folds(design, "y", predictors,
+                              [*older, *(part for part in parts if part.fold != 3)], seed=4)
 
 
 def test_fold_parts_must_cover_every_complete_case_once() -> None:

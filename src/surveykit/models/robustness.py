@@ -79,6 +79,10 @@ PERMUTATION_ROWS = 20_000
 #: Categories a predictor may have (HistGradientBoosting bins categories, at most 255 bins).
 MAX_LEVELS = 254
 DEFAULT_SEED = 20261121
+#: What a fold computes, in its parts' key: changed whenever a fold's results would change
+#: for the same data (2: boosting on the distinct profiles, its validation respondents
+#: drawn here), so the gather refuses parts an older version made.
+FOLD_METHOD = "2"
 
 
 # --------------------------------------------------------------------------- data
@@ -208,13 +212,15 @@ def _assign_folds(prepared: _Prepared, outcome: str, folds: int, seed: int) -> n
 
 def _assignment_key(prepared: _Prepared, folds: int, seed: int) -> str:
     """What a fold's part was made from, as a digest: the complete cases (their positions,
-    outcome, weights, predictors and PSUs), the number of folds, the seed and the
-    scikit-learn version whose splitter assigns the folds. A part whose key differs was
-    computed on other respondents or with another fold assignment."""
+    outcome, weights, predictors and PSUs), the number of folds, the seed, the
+    scikit-learn version whose splitter assigns the folds and `FOLD_METHOD`. A part whose
+    key differs was computed on other respondents, with another fold assignment or by
+    another version of the check."""
     from importlib.metadata import version
 
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"folds={folds};seed={seed};sklearn={version('scikit-learn')}".encode())
+    digest.update(f"folds={folds};seed={seed};sklearn={version('scikit-learn')};"
+                  f"method={FOLD_METHOD}".encode())
     arrays = [prepared.rows, prepared.y, prepared.weights, prepared.boosting_matrix]
     if prepared.groups is not None:
         arrays.append(pd.factorize(prepared.groups)[0])
@@ -241,8 +247,9 @@ def _fold_of_parts(prepared: _Prepared, parts: Sequence[FoldResult], folds: int,
         if part.key != key or (len(test) and (test.min() < 0 or test.max() >= len(fold)
                                               or (fold[test] >= 0).any())):
             raise DataError(f"robustness_check: fold {part.fold} was computed on other "
-                            "respondents or another fold assignment than this data gives; "
-                            "rerun the folds (e.g. delete the old parts)")
+                            "respondents or another fold assignment than this data gives "
+                            "(or by an older version of the check); rerun the folds (e.g. "
+                            "delete the old parts)")
         fold[test] = part.fold - 1
     if (fold < 0).any():
         raise DataError(f"robustness_check: the folds' parts leave {int((fold < 0).sum())} "
