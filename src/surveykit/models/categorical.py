@@ -128,9 +128,9 @@ def model_contrasts(frame: ModelFrame, data: pd.DataFrame, variable: str
     levels that occur among the rows (the model has no column for the others)."""
     values = data[variable]
     reference = frame.references.get(variable)
-    coded = variable in frame.coded and not isinstance(values.dtype, pd.CategoricalDtype)
-    if not coded and (reference is None or not isinstance(values.dtype,
-                                                          pd.CategoricalDtype)):
+    categorical = isinstance(values.dtype, pd.CategoricalDtype)
+    coded = variable in frame.coded and not categorical
+    if not coded and (reference is None or not categorical):
         yield from contrasts(data, variable)
         return
     # ``C(x)`` of numbers: its levels are the values that occur (not a slope per unit)

@@ -244,18 +244,25 @@ class DirectColumns:
 
 def _level_codes(column: pd.Series) -> tuple[np.ndarray, list[str]] | None:
     """Each row's level (0 … k−1) and the levels' labels: a categorical's codes and
-    categories, or the sorted distinct values of numbers given as ``C(x)`` (the levels
-    formulaic gives them); None for missing values or other kinds of column."""
+    categories, or those of numbers given as ``C(x)`` (`_number_levels`); None for missing
+    values or other kinds of column."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        level_codes = column.cat.codes.to_numpy()
-        if (level_codes < 0).any():
-            return None
-        return level_codes, [str(c) for c in column.cat.categories]
-    values = column.to_numpy()
-    if values.dtype.kind not in "iuf" or (values.dtype.kind == "f" and np.isnan(values).any()):
+        levels = column.array
+    elif _is_number(column):
+        levels = _number_levels(column.to_numpy())  # as the fit made them (_categorical_for_c)
+    else:
         return None
-    distinct, inverse = np.unique(values, return_inverse=True)
-    return inverse.ravel(), [str(value) for value in distinct]
+    level_codes = np.asarray(levels.codes)
+    if (level_codes < 0).any():
+        return None
+    return level_codes, [str(c) for c in levels.categories]
+
+
+def _number_levels(values: np.ndarray) -> pd.Categorical:
+    """Numbers as the levels formulaic gives ``C(x)``: their sorted distinct values."""
+    counted = sorted_integer_codes(values)
+    return pd.Categorical(values) if counted is None else \
+        pd.Categorical.from_codes(counted[0], categories=counted[1])
 
 
 def _direct_columns(rows: pd.DataFrame, recipes: list[tuple]) -> DirectColumns:
@@ -280,17 +287,11 @@ def _categorical_for_c(rhs: object, rows: pd.DataFrame) -> pd.DataFrame:
     outside = re.sub(r"C\((?:[^()]|\([^()]*\))*\)", " ", text)
     converted = {}
     for name in rows.columns:
-        column = rows[name]
-        if isinstance(column.dtype, pd.CategoricalDtype) or \
-                not pd.api.types.is_numeric_dtype(column.dtype) or \
-                pd.api.types.is_bool_dtype(column.dtype):
+        if not _is_number(rows[name]):
             continue
         inside = re.search(rf"C\(\s*{re.escape(str(name))}\s*\)", text)
         if inside and not re.search(rf"(?<![\w.]){re.escape(str(name))}(?![\w.])", outside):
-            values = column.to_numpy()
-            counted = sorted_integer_codes(values)
-            converted[name] = pd.Categorical(values) if counted is None else \
-                pd.Categorical.from_codes(counted[0], categories=counted[1])
+            converted[name] = _number_levels(rows[name].to_numpy())
     return rows.assign(**converted) if converted else rows
 
 
