@@ -27,7 +27,7 @@ from surveykit.models.base import ModelResult, model_covariance, model_degf, war
 from surveykit.models.categorical import model_contrasts, set_level
 from surveykit.models.cell_matrix import CellMatrix, cell_matrix, distinct_groups
 from surveykit.models.frame import INTERCEPT, ModelFrame, model_frame
-from surveykit.models.links import expit, logit
+from surveykit.models.links import expit
 
 if TYPE_CHECKING:
     from surveykit.design import SurveyDesign
@@ -97,8 +97,7 @@ class _Family:
         a division (the same value to rounding; R iterates to the same coefficients)."""
         if self.name != "binomial":
             return y.astype(float)
-        if outcome is None:
-            return logit((w * y + 0.5) / (w + 1))
+        outcome = outcome or _Outcome.of(y)
         eta = np.multiply(w, 2.0)
         np.log1p(eta, out=eta)
         eta *= outcome.sign

@@ -199,10 +199,11 @@ def _binary(design: SurveyDesign, data: pd.DataFrame, config: SurveyConfig, seed
     if m >= 2:
         estimates = parts.imputations
         if estimates is None:  # fitted here, one at a time: only Rubin's inputs are kept
-            fits = [(fit.params, fit.cov, fit.df_resid)
-                    for fit in imputation_fits(design, formula, "logit", m=m, seed=seed)]
-            estimates = ([fit[0] for fit in fits], [fit[1] for fit in fits],
-                         [fit[2] for fit in fits])
+            params, covariances, df_resid = zip(*(
+                (fit.params, fit.cov, fit.df_resid)
+                for fit in imputation_fits(design, formula, "logit", m=m, seed=seed)),
+                strict=True)
+            estimates = (list(params), list(covariances), list(df_resid))
         pooled = pool_imputed(design, formula, *estimates, model="logit", seed=seed,
                               complete_case=model)
         section["multiple_imputation"] = {
