@@ -20,7 +20,7 @@ from surveykit.data.config import load_survey_config, text_in
 from surveykit.data.outputs import output_set
 from surveykit.pipeline.settings import step_settings
 from surveykit.publish import figures
-from surveykit.publish.figure_style import caption_text, figure_context, save_figure
+from surveykit.publish.figure_style import caption_text, figure_context, save_figure, warm_up
 from surveykit.publish.formats import format_count, format_number
 from surveykit.publish.labels import Labels
 from surveykit.publish.safe_text import restore_frame
@@ -148,6 +148,7 @@ def _draw_all(plans: list[tuple[str, Callable[[Any], Any], int | None, str]],
             from concurrent.futures import ProcessPoolExecutor
             from functools import partial
 
+            warm_up()  # once here, not once in every forked worker
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
                 return list(pool.map(partial(_draw_planned, directory=directory),

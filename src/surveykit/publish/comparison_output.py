@@ -172,6 +172,9 @@ def _draw_figures(figures_dir: Path, surveys: Sequence[PublishedSurvey],
         from concurrent.futures import ProcessPoolExecutor
         from functools import partial
 
+        from surveykit.publish.figure_style import warm_up
+
+        warm_up()  # once here, not once in every forked worker
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             list(pool.map(partial(_draw_one, figures_dir=figures_dir, language=language),
