@@ -67,6 +67,16 @@ class CellCodes:
         #: made it (a count over every respondent per model would cost more than the model).
         self._histogram: np.ndarray | None = None
 
+    def _without_digits(self, combined: np.ndarray, sources: list[int]) -> np.ndarray:
+        """``combined`` codes with the digits of ``sources`` taken out: the code of the
+        remaining sources in the same mixed radix (highest digit first, so that the lower
+        digits' multipliers stay valid)."""
+        for source in sorted(sources, reverse=True):
+            low = self.multipliers[source]
+            high = low * (1 if self.tables[source] is None else len(self.tables[source]))
+            combined = combined // high * low + combined % low
+        return combined
+
     def update(self, j: int, rows: np.ndarray, values: np.ndarray) -> None:
         """Variable ``j`` took new ``values`` in ``rows`` (positions)."""
         k = self.offset + j
@@ -152,15 +162,20 @@ class CellCodes:
         # the answers' codes: everyone's less the missing respondents' (``rows``)
         if self._histogram is None:
             self._histogram = np.bincount(self.total, minlength=self.space)
-        counts = move_to_end(self._histogram
-                              - np.bincount(self.total[rows], minlength=self.space),
-                              radices[::-1], [axis[s] for s in (inner, k) if s is not None]
-                              ).reshape(-1, levels_of_inner, radices[k])
-        missing_outer = np.ravel_multi_index(
-            [self.codes[s][rows] for s in outer_sources], outer_shape) \
-            if outer_sources else np.zeros(len(rows), dtype=np.int64)
-        missing_inner = self.codes[inner][rows] if inner is not None \
-            else np.zeros(len(rows), dtype=np.int64)
+        missing_total = self.total[rows]
+        answers = self._histogram.copy()
+        np.subtract.at(answers, missing_total, 1)
+        counts = move_to_end(answers, radices[::-1],
+                             [axis[s] for s in (inner, k) if s is not None]
+                             ).reshape(-1, levels_of_inner, radices[k])
+        # The missing respondents' outer cells and inner levels from their combined codes
+        # (one gather, not one per source): the outer cell is the combined code without
+        # the digits of k and inner, which is the index `np.ravel_multi_index` gives for
+        # the outer sources' codes in ``outer_shape``.
+        missing_outer = self._without_digits(missing_total, [s for s in (k, inner)
+                                                             if s is not None])
+        missing_inner = missing_total // self.multipliers[inner] % radices[inner] \
+            if inner is not None else np.zeros(len(rows), dtype=np.int64)
         # outer × inner: any answer in any level of j (a loop over the few levels: numpy's
         # reduction along an axis of two or three values is several times slower)
         answered = counts[:, :, 0] > 0
@@ -203,7 +218,7 @@ class CellCodes:
                         position[outer_columns[kept_outer]],
                         position[inner_columns[kept_inner]], outer_of, inner_of)
         return GroupedCells(table[:, kept_outer], used,
-                             counts[compact[used]][outer_of, inner_of], missing_cells,
+                             counts[compact[used][outer_of], inner_of], missing_cells,
                              grid, missing_inner)
 
 
