@@ -116,3 +116,55 @@ def test_numbers_written_as_c_get_level_contrasts(model) -> None:
 
     np.testing.assert_allclose(effects.loc["3 vs 1", "ame"],
                                100 * (mean_probability(3) - mean_probability(1)), rtol=1e-10)
+
+
+def _cells_fields(cells) -> list[np.ndarray]:
+    return [cells.cells, cells.table, cells.binary, cells.other, cells.values]
+
+
+@pytest.mark.parametrize("incomplete", [False, True])
+def test_cells_from_the_variables_are_those_of_the_matrix(incomplete: bool) -> None:
+    """A frame with recipes gives the cell form of its used rows without the n × p matrix:
+    the same cells in the same order, table, columns and numeric values as
+    `cell_matrix` finds in the matrix; a fit in cell form never builds the matrix, and the
+    matrix built later is formulaic's."""
+    from surveykit.models.cell_matrix import cell_matrix
+    from surveykit.models.frame import model_frame
+
+    rng = np.random.default_rng(7)
+    n = 40_000
+    data = pd.DataFrame({
+        "y": rng.integers(0, 2, n).astype(float),
+        "group": pd.Categorical(rng.choice(["a", "b", "c"], n)),
+        "x": rng.normal(size=n),
+        "commuter": rng.integers(0, 2, n).astype(float),   # numeric but 0/1: a cell bit
+        "code": rng.integers(1, 4, n)})
+    if incomplete:
+        data.loc[rng.random(n) < 0.1, "x"] = np.nan
+        data.loc[rng.random(n) < 0.1, "group"] = np.nan
+    formula = "y ~ C(group, contr.treatment('b')) + x + commuter + C(code)"
+    frame = model_frame(data, formula, "binary")
+    assert frame.built is None and frame.plan is not None
+    direct = frame.cells()
+    assert "X" not in frame.__dict__  # the cells did not need the matrix
+    expected = cell_matrix(frame.X[frame.used], frame.indicators)
+    for got, want in zip(_cells_fields(direct), _cells_fields(expected), strict=True):
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == want.dtype
+    reference = model_frame(data, formula, "binary")
+    np.testing.assert_array_equal(reference.X, dataclasses.replace(
+        reference, plan=None, built=np.asarray(
+            _formulaic_matrix(data, formula, reference.used), dtype=float)).X)
+    fitted = sk.SurveyDesign(data.assign(w=1.0), weights="w").logit(formula)
+    assert "X" not in fitted.frame.__dict__
+
+
+def _formulaic_matrix(data: pd.DataFrame, formula: str, used: np.ndarray) -> np.ndarray:
+    """formulaic's model matrix of the used rows, zero elsewhere (the frame's ``X``)."""
+    import formulaic
+
+    rhs = formulaic.Formula(formula).rhs
+    built = np.asarray(formulaic.model_matrix(rhs, data.loc[used], output="numpy"))
+    X = np.zeros((len(data), built.shape[1]))
+    X[used] = built
+    return X

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["CellGrid", "CellMatrix", "CodedPart", "cell_matrix", "cell_table",
-           "cells_of_combined", "coded_cell_matrix", "distinct_groups"]
+           "cells_of_bit_codes", "cells_of_combined", "coded_cell_matrix", "distinct_groups"]
 
 #: Below this many rows the dense products are fast enough (and results stay bit-identical).
 CELL_MINIMUM = 20_000
@@ -163,6 +163,17 @@ def cell_matrix(X: np.ndarray, indicators: Sequence[int] = ()) -> CellMatrix | N
         codes = np.zeros(n, dtype=np.int64)
         for bit, column in enumerate(binary):
             codes |= X[:, column].astype(np.int64) << bit
+    other = np.array([j for j in range(p) if j not in set(binary.tolist())], dtype=np.int64)
+    return cells_of_bit_codes(codes, binary, other, lambda: X[:, other])
+
+
+def cells_of_bit_codes(codes: np.ndarray, binary: np.ndarray, other: np.ndarray,
+                       other_values: Callable[[], np.ndarray]) -> CellMatrix | None:
+    """`cell_matrix` from each row's code ``Σ_b 2^b x_b`` over the 0/1 columns ``binary``
+    (bit b for the b-th of them): cells numbered in the order of their codes; None where
+    more than one row in twenty would be a cell of its own. ``other_values()`` gives the
+    other columns' n × (p − q) values (asked for only if the cells pay)."""
+    n = len(codes)
     if len(binary) <= BINCOUNT_BITS:
         present = np.bincount(codes, minlength=1 << len(binary)) > 0
         observed = np.flatnonzero(present)
@@ -175,9 +186,8 @@ def cell_matrix(X: np.ndarray, indicators: Sequence[int] = ()) -> CellMatrix | N
         if len(observed) > n // 20:
             return None
     table = ((observed[:, None] >> np.arange(len(binary))[None, :]) & 1).astype(float)
-    other = np.array([j for j in range(p) if j not in set(binary.tolist())], dtype=np.int64)
     return CellMatrix(cells.astype(np.intp, copy=False), table, binary, other,
-                      np.asfortranarray(X[:, other]))
+                      np.asfortranarray(other_values()))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ the fit (R's ``na.omit`` on a survey design: a domain, not a smaller design).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,12 @@ import pandas as pd
 from surveykit._core.errors import ArgumentError
 from surveykit._core.factorize import sorted_integer_codes
 from surveykit._core.messages import did_you_mean
+from surveykit.models.cell_matrix import (
+    _MAX_BINARY,
+    CELL_MINIMUM,
+    CellMatrix,
+    cells_of_bit_codes,
+)
 
 __all__ = ["ModelFrame", "formula_variables", "level_name", "model_frame", "term_columns"]
 
@@ -36,8 +43,9 @@ class ModelFrame:
     y
         Outcome per row: 0/1 for binary, the value for numeric, the level code (0 …) for
         ordinal and nominal outcomes; 0 in unused rows.
-    X
-        n × p model matrix (zero in unused rows).
+    built
+        The n × p model matrix where it was built with the frame; None where it is built
+        when first asked for (``X``).
     names
         R-style parameter names, one per column of ``X``.
     terms
@@ -51,7 +59,7 @@ class ModelFrame:
     """
 
     y: np.ndarray
-    X: np.ndarray
+    built: np.ndarray | None
     names: list[str]
     terms: dict[str, list[int]]
     used: np.ndarray
@@ -69,6 +77,33 @@ class ModelFrame:
     direct: DirectColumns | None = None
     #: Numeric variables written as ``C(x)``: levels, not numbers, in the model.
     coded: tuple[str, ...] = ()
+    #: Where the matrix is built directly and only when asked for (``built`` is None):
+    #: the used rows' variables and the columns' recipes (`_build`).
+    plan: tuple[pd.DataFrame, list[tuple]] | None = field(default=None, repr=False,
+                                                          compare=False)
+
+    @functools.cached_property
+    def X(self) -> np.ndarray:  # noqa: N802 (the model matrix's name since the start)
+        """n × p model matrix (zero in unused rows). Built on first use where the frame
+        was made from recipes: a fit in cell form (`cells`) never needs it, and on a
+        million rows it is the largest and slowest part of the frame."""
+        if self.built is not None:
+            return self.built
+        rows, recipes = self.plan
+        built = _build(rows, recipes)
+        if len(rows) == len(self.used):
+            return built
+        X = np.zeros((len(self.used), len(recipes)), order="F")
+        X[self.used] = built
+        return X
+
+    def cells(self) -> CellMatrix | None:
+        """The used rows' matrix in cell form (`surveykit.models.cell_matrix.cell_matrix`),
+        made from the variables without the dense matrix where the frame has recipes; None
+        where it has none, or where the cell form would not pay."""
+        if self.plan is None:
+            return None
+        return _recipe_cells(*self.plan)
 
     def matrix(self, data: pd.DataFrame) -> np.ndarray:
         """The model matrix of new rows (profiles, counterfactual data) with these columns.
@@ -193,6 +228,40 @@ def _build(rows: pd.DataFrame, recipes: list[tuple]) -> np.ndarray:
     return X
 
 
+def _recipe_cells(rows: pd.DataFrame, recipes: list[tuple]) -> CellMatrix | None:
+    """`surveykit.models.cell_matrix.cell_matrix` of `_build`'s matrix, from the variables:
+    the same 0/1 columns (intercept, level indicators, numeric variables that are 0/1 in
+    these rows), the same code per row and so the same cells in the same order, without
+    building and scanning the n × p matrix."""
+    n = len(rows)
+    if n < CELL_MINIMUM:
+        return None
+    values = {j: rows[recipe[1]].to_numpy(dtype=float) for j, recipe in enumerate(recipes)
+              if recipe[0] == "value"}
+    binary = [j for j, recipe in enumerate(recipes) if recipe[0] != "value"
+              or bool(np.all((values[j] == 0) | (values[j] == 1)))]
+    if not binary or len(binary) > _MAX_BINARY:
+        return None
+    bit = {j: b for b, j in enumerate(binary)}
+    codes = np.zeros(n, dtype=np.int64)
+    lookups: dict[str, np.ndarray] = {}   # per categorical: its levels' bits
+    for j, recipe in enumerate(recipes):
+        if recipe[0] == "one":
+            codes += 1 << bit[j]
+        elif recipe[0] == "level":
+            lookup = lookups.setdefault(
+                recipe[1], np.zeros(len(rows[recipe[1]].cat.categories), dtype=np.int64))
+            lookup[recipe[2]] += 1 << bit[j]
+        elif j in bit:
+            codes += values[j].astype(np.int64) << bit[j]
+    for name, lookup in lookups.items():
+        codes += lookup[rows[name].cat.codes.to_numpy()]
+    other = [j for j in range(len(recipes)) if j not in bit]
+    return cells_of_bit_codes(
+        codes, np.array(binary, dtype=np.int64), np.array(other, dtype=np.int64),
+        lambda: np.column_stack([values[j] for j in other]) if other else np.empty((n, 0)))
+
+
 @dataclass(frozen=True)
 class DirectColumns:
     """A fit's model matrix as recipes by level label, to build it for new rows.
@@ -296,15 +365,17 @@ def _categorical_for_c(rhs: object, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _model_matrix(rhs: object, rows: pd.DataFrame
-                  ) -> tuple[object, np.ndarray | None, tuple[int, ...], DirectColumns | None]:
+                  ) -> tuple[object, tuple[pd.DataFrame, list[tuple]] | None, tuple[int, ...],
+                             DirectColumns | None]:
     """formulaic's model matrix (for its spec and column names) and, on large data, the
     same matrix built directly.
 
     formulaic stacks its columns row-major, which costs more than the fit itself on a
     million rows. For formulas of plain numeric and categorical variables (categorical
     dtype, so the levels do not depend on the rows seen) the spec is taken from a sample,
-    the full matrix is built column by column, and the sample's matrix must agree with
-    formulaic's exactly; anything else uses formulaic on all rows.
+    the full matrix is built column by column (`_build`, from the rows and recipes
+    returned: the caller builds it when it needs it), and the sample's matrix must agree
+    with formulaic's exactly; anything else uses formulaic on all rows.
     """
     if len(rows) >= _DIRECT_MINIMUM:
         rows = _categorical_for_c(rhs, rows)
@@ -319,7 +390,7 @@ def _model_matrix(rhs: object, rows: pd.DataFrame
                 np.array_equal(_build(sample, recipes), np.asarray(small, dtype=float)):
             indicators = tuple(j for j, recipe in enumerate(recipes)
                                if recipe[0] in ("one", "level"))
-            return small, _build(rows, recipes), indicators, _direct_columns(rows, recipes)
+            return small, (rows, recipes), indicators, _direct_columns(rows, recipes)
     return formulaic.model_matrix(rhs, rows, na_action="raise", output="numpy"), None, (), \
         None
 
@@ -439,16 +510,19 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
             if (counts == 0).any():
                 rows = rows.assign(**{name: column.cat.remove_unused_categories()})
     try:
-        matrix, direct, indicators, recipes = _model_matrix(parsed.rhs, rows)
+        matrix, plan, indicators, recipes = _model_matrix(parsed.rhs, rows)
     except Exception as error:
         raise ArgumentError(f"model formula {formula!r} cannot be applied: {error}") from None
     columns = list(matrix.model_spec.column_names)
-    built = direct if direct is not None else np.asfortranarray(matrix, dtype=float)
-    if everyone:
-        X = built
-    else:
-        X = np.zeros((len(data), len(columns)), order="F")
-        X[complete] = built
+    X: np.ndarray | None = None
+    if plan is None or not intercept:
+        built = np.asfortranarray(matrix, dtype=float) if plan is None else _build(*plan)
+        plan = None
+        if everyone:
+            X = built
+        else:
+            X = np.zeros((len(data), len(columns)), order="F")
+            X[complete] = built
     terms: dict[str, list[int]] = {}
     for term, indices in matrix.model_spec.term_indices.items():
         terms[str(term)] = list(indices)
@@ -481,7 +555,7 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
                       restore(lhs[0]), levels, [restore(v) for v in rhs_vars],
                       matrix.model_spec, aliases,
                       {restore(k): v for k, v in references.items()}, indicators, recipes,
-                      tuple(restore(name.strip("`")) for name in coded))
+                      tuple(restore(name.strip("`")) for name in coded), plan)
 
 
 def _is_number(values: pd.Series) -> bool:

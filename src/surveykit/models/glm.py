@@ -132,7 +132,7 @@ class _Fit:
     deviance: float = np.nan
 
 
-def _irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: _Family,
+def _irls(X: np.ndarray | None, y: np.ndarray, w: np.ndarray, family: _Family,
           start: np.ndarray | None = None, epsilon: float = 1e-8, max_iter: int = 25,
           cells: CellMatrix | None = None, outcome: _Outcome | None = None) -> _Fit:
     """Weighted ML by IRLS, step for step as R's ``glm.fit``.
@@ -141,7 +141,8 @@ def _irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: _Family,
     epsilon``) and the same final state, so design-based SEs agree with R's ``svyglm`` to
     rounding: R evaluates the sandwich with the working weights of the last iteration and
     the residuals of the final coefficients, and so does this. With ``cells`` (the cell
-    form of ``X``, `surveykit.models.cell_matrix`) the products run on the cell table.
+    form of ``X``, `surveykit.models.cell_matrix`) the products run on the cell table
+    and ``X`` is not read (it may be None).
     """
     def product(beta: np.ndarray) -> np.ndarray:
         return X @ beta if cells is None else cells.product(beta)
@@ -153,7 +154,7 @@ def _irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: _Family,
     deviance_old = family.deviance(y, mu, w, outcome)
     beta = start
     working = w
-    p = X.shape[1]
+    p = X.shape[1] if cells is None else cells.shape[1]
     # [X·√W, z·√W] in one buffer: a single symmetric rank-k product gives X'WX and X'Wz.
     augmented = np.empty((X.shape[0] if cells is None else 0, p + 1),
                          order="F")  # column-wise: several times faster
@@ -389,14 +390,20 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "binomial") -> GLM
     frame: ModelFrame = model_frame(design._data, formula, kind, weights=design.weights)
     used = frame.used
     every = bool(used.all())
-    X, y = (frame.X, frame.y) if every else (frame.X[used], frame.y[used])
+    y = frame.y if every else frame.y[used]
     w = design.weights if every else design.weights[used]
     fam = _Family(family)
-    p = X.shape[1]
+    p = len(frame.names)
     scaled = w / w.mean()  # R's rescale=TRUE: does not change estimates or the sandwich
-    cells = cell_matrix(X, frame.indicators)
+    # The cell form straight from the variables where the frame can (no n × p matrix is
+    # then made at all), else from the matrix; the same cells either way.
+    cells = frame.cells()
+    X = None
     if cells is None:
-        X = np.asfortranarray(X)  # the dense IRLS works column by column
+        X = frame.X if every else frame.X[used]
+        cells = cell_matrix(X, frame.indicators)
+        if cells is None:
+            X = np.asfortranarray(X)  # the dense IRLS works column by column
     outcome = _Outcome.of(y) if family == "binomial" else None
     fit = _irls(X, y, scaled, fam, cells=cells, outcome=outcome)
     # Collinearity from the (scaled) cross-product the IRLS built anyway: an SVD of the
@@ -404,9 +411,10 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "binomial") -> GLM
     scale = np.sqrt(np.diag(fit.cross))
     if (scale == 0).any() or np.linalg.matrix_rank(fit.cross / np.outer(scale, scale),
                                                    tol=1e-10) < p:
+        matrix = frame.X if every else frame.X[used]
         constant = [term for term, columns in frame.terms.items()
-                    if columns and all(frame.names[j] != INTERCEPT and np.ptp(X[:, j]) == 0
-                                       for j in columns)]
+                    if columns and all(frame.names[j] != INTERCEPT
+                                       and np.ptp(matrix[:, j]) == 0 for j in columns)]
         which = (f" ({', '.join(constant)} "
                  f"{'has' if len(constant) == 1 else 'have'} one value for every respondent "
                  "in the model)" if constant else "")
