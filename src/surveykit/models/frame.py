@@ -243,12 +243,13 @@ def _recipe_cells(rows: pd.DataFrame, recipes: list[tuple]) -> CellMatrix | None
     if not binary or len(binary) > _MAX_BINARY:
         return None
     bit = {j: b for b, j in enumerate(binary)}
-    codes = np.zeros(n, dtype=np.int64)
+    codes = np.full(n, sum(1 << bit[j] for j, recipe in enumerate(recipes)
+                           if recipe[0] == "one"), dtype=np.int64)   # the intercept's bit
     lookups: dict[str, np.ndarray] = {}   # per categorical: its levels' bits
     for j, recipe in enumerate(recipes):
         if recipe[0] == "one":
-            codes += 1 << bit[j]
-        elif recipe[0] == "level":
+            continue
+        if recipe[0] == "level":
             lookup = lookups.setdefault(
                 recipe[1], np.zeros(len(rows[recipe[1]].cat.categories), dtype=np.int64))
             lookup[recipe[2]] += 1 << bit[j]
@@ -481,8 +482,9 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
         raise ArgumentError(f"model formula {formula!r} needs exactly one outcome variable")
     y, present, levels = _outcome(data[lhs[0]], outcome, lhs[0], outcome_levels)
     rhs_vars = [n for n in names if n != lhs[0]]
-    complete = present & data[rhs_vars].notna().all(axis=1).to_numpy() if rhs_vars \
-        else present
+    complete = present.copy()
+    for name in rhs_vars:  # column by column: a row-wise all() over a frame is far slower
+        complete &= data[name].notna().to_numpy()
     if weights is not None:
         complete &= np.asarray(weights) != 0
     if not complete.any():
@@ -505,8 +507,9 @@ def model_frame(data: pd.DataFrame, formula: str, outcome: str = "numeric",
     for name in rhs_vars:  # keep only levels that occur, as R's model.frame does
         column = rows[name]
         if isinstance(column.dtype, pd.CategoricalDtype):
-            codes = column.cat.codes.to_numpy()
-            counts = np.bincount(codes[codes >= 0], minlength=len(column.cat.categories))
+            # the rows are complete: every code is a level (no −1 for a missing value)
+            counts = np.bincount(column.cat.codes.to_numpy(),
+                                 minlength=len(column.cat.categories))
             if (counts == 0).any():
                 rows = rows.assign(**{name: column.cat.remove_unused_categories()})
     try:
