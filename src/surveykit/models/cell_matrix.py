@@ -28,7 +28,7 @@ __all__ = ["CellGrid", "CellMatrix", "CodedPart", "cell_matrix", "cell_table",
 #: Below this many rows the dense products are fast enough (and results stay bit-identical).
 CELL_MINIMUM = 20_000
 #: At most this many 0/1 columns (their combination is packed into the bits of an integer).
-_MAX_BINARY = 40
+MAX_BINARY = 40
 #: Bits for which the cell codes are counted with a bincount instead of sorted.
 BINCOUNT_BITS = 22
 
@@ -151,7 +151,7 @@ def cell_matrix(X: np.ndarray, indicators: Sequence[int] = ()) -> CellMatrix | N
     known = set(indicators)
     binary = np.array([j for j in range(p) if j in known
                        or bool(np.all((X[:, j] == 0) | (X[:, j] == 1)))], dtype=np.int64)
-    if len(binary) == 0 or len(binary) > _MAX_BINARY:
+    if len(binary) == 0 or len(binary) > MAX_BINARY:
         return None
     if all(np.isfinite(X[:, j]).all() for j in range(p) if j not in set(binary.tolist())):
         # One matrix-vector product (0 × the other columns): sums of distinct powers of two

@@ -23,8 +23,8 @@ from surveykit._core.errors import ArgumentError
 from surveykit._core.factorize import sorted_integer_codes
 from surveykit._core.messages import did_you_mean
 from surveykit.models.cell_matrix import (
-    _MAX_BINARY,
     CELL_MINIMUM,
+    MAX_BINARY,
     CellMatrix,
     cells_of_bit_codes,
 )
@@ -240,7 +240,7 @@ def _recipe_cells(rows: pd.DataFrame, recipes: list[tuple]) -> CellMatrix | None
               if recipe[0] == "value"}
     binary = [j for j, recipe in enumerate(recipes) if recipe[0] != "value"
               or bool(np.all((values[j] == 0) | (values[j] == 1)))]
-    if not binary or len(binary) > _MAX_BINARY:
+    if not binary or len(binary) > MAX_BINARY:
         return None
     bit = {j: b for b, j in enumerate(binary)}
     codes = np.full(n, sum(1 << bit[j] for j, recipe in enumerate(recipes)
