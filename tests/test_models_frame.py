@@ -138,16 +138,26 @@ def test_cells_from_the_variables_are_those_of_the_matrix(incomplete: bool) -> N
         "group": pd.Categorical(rng.choice(["a", "b", "c"], n)),
         "x": rng.normal(size=n),
         "commuter": rng.integers(0, 2, n).astype(float),   # numeric but 0/1: a cell bit
-        "code": rng.integers(1, 4, n)})
+        "code": rng.integers(1, 4, n),
+        # 0/1 in every kind of numeric column (cell bits), and numbers that are not 0/1
+        "married": rng.integers(0, 2, n).astype(bool),
+        "female": rng.integers(0, 2, n),
+        "owner": pd.array(rng.integers(0, 2, n), dtype="Int64"),
+        "renter": rng.integers(0, 2, n).astype(np.uint8),
+        "single": rng.integers(0, 2, n).astype(np.float32),
+        "share": rng.choice([0.0, 0.5, 1.0], n),
+        "years": rng.integers(18, 90, n)})
     if incomplete:
         data.loc[rng.random(n) < 0.1, "x"] = np.nan
         data.loc[rng.random(n) < 0.1, "group"] = np.nan
-    formula = "y ~ C(group, contr.treatment('b')) + x + commuter + C(code)"
+    formula = ("y ~ C(group, contr.treatment('b')) + x + commuter + C(code) + married"
+               " + female + owner + renter + single + share + years")
     frame = model_frame(data, formula, "binary")
     assert frame.built is None and frame.plan is not None
     direct = frame.cells()
     assert "X" not in frame.__dict__  # the cells did not need the matrix
     expected = cell_matrix(frame.X[frame.used], frame.indicators)
+    assert expected.table.shape[1] == 11 and len(expected.other) == 3   # x, share, years
     for got, want in zip(_cells_fields(direct), _cells_fields(expected), strict=True):
         np.testing.assert_array_equal(got, want)
         assert got.dtype == want.dtype

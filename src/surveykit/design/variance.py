@@ -236,11 +236,8 @@ def taylor_covariance(
             data = _first_stage(structure)
             if lonely_psu == "fail":
                 _check_lonely(data, 0)
-            if not projected:
-                return sparse_stage_covariance(influence, data, lonely_psu, corrections,
-                                               (*adjustments, structure))
-            return sparse_stage_covariance(influence.matrix, data, lonely_psu, corrections,
-                                           (*adjustments, structure), influence.projection)
+            return sparse_stage_covariance(influence, data, lonely_psu, corrections,
+                                           (*adjustments, structure))
         influence = np.asarray(influence) if projected else influence.toarray()
     values = np.asarray(influence, dtype=float)
     if values.ndim == 1:

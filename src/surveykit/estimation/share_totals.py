@@ -86,7 +86,7 @@ def cell_totals(design: SurveyDesign, matrix: np.ndarray, answered: np.ndarray,
     if influence is not None:
         covariance = design.variance(influence, _present(design, influence.shape, rows,
                                                          base, width))
-        totals = np.asarray(influence.matrix.sum(axis=0)).ravel() @ influence.projection
+        totals = influence.totals()
         return _finish(totals, covariance, weights, matrix, rows, extended, domains,
                        n_domains, n_levels)
     # Each respondent adds to few totals: a sparse matrix, which the variance engine sums

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from surveykit._core.factorize import present_in_span
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -114,10 +116,17 @@ class CellMatrix:
 
     def cross(self, working: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``X' W X`` and ``X' W z`` for the working weights ``W`` and response ``z``."""
+        return self.cross_and_sums(working, working * z if len(z) else z)
+
+    def cross_and_sums(self, working: np.ndarray, r: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """``X' diag(working) X`` and ``X' r`` (``r`` empty: the first alone).
+
+        The IRLS asks for ``X' r`` with ``r`` the working weights times the working
+        response, or the weighted residuals of a Newton step."""
         p = len(self.binary) + len(self.other)
         size = self.n_cells
-        with_rhs = len(z) > 0  # gram() asks for X'WX alone
-        weighted_z = working * z if with_rhs else z
+        with_rhs = len(r) > 0  # gram() asks for X'WX alone
         cell_weight = np.bincount(self.cells, weights=working, minlength=size)
         cross = np.empty((p, p))
         rhs = np.empty(p)
@@ -125,9 +134,10 @@ class CellMatrix:
         b = self.binary
         cross[np.ix_(b, b)] = table.T @ (table * cell_weight[:, None])
         if with_rhs:
-            rhs[b] = table.T @ np.bincount(self.cells, weights=weighted_z, minlength=size)
+            rhs[b] = table.T @ np.bincount(self.cells, weights=r, minlength=size)
         for position, column in enumerate(self.other):
-            weighted = working * self.values[:, position]
+            values = self.values[:, position]
+            weighted = working * values
             cell_sums = table.T @ np.bincount(self.cells, weights=weighted, minlength=size)
             cross[b, column] = cell_sums
             cross[column, b] = cell_sums
@@ -135,7 +145,7 @@ class CellMatrix:
                 cross[column, second] = cross[second, column] = \
                     weighted @ self.values[:, later]
             if with_rhs:
-                rhs[column] = weighted @ z
+                rhs[column] = values @ r
         return cross, rhs
 
 
@@ -175,12 +185,11 @@ def cells_of_bit_codes(codes: np.ndarray, binary: np.ndarray, other: np.ndarray,
     other columns' n × (p − q) values (asked for only if the cells pay)."""
     n = len(codes)
     if len(binary) <= BINCOUNT_BITS:
-        present = np.bincount(codes, minlength=1 << len(binary)) > 0
+        present = present_in_span(codes, 1 << len(binary))
         observed = np.flatnonzero(present)
         if len(observed) > n // 20:
             return None
-        position = np.cumsum(present) - 1
-        cells = position[codes]
+        cells = np.take(np.cumsum(present) - 1, codes)
     else:
         observed, cells = np.unique(codes, return_inverse=True)
         if len(observed) > n // 20:

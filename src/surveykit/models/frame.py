@@ -232,35 +232,73 @@ def _recipe_cells(rows: pd.DataFrame, recipes: list[tuple]) -> CellMatrix | None
     """`surveykit.models.cell_matrix.cell_matrix` of `_build`'s matrix, from the variables:
     the same 0/1 columns (intercept, level indicators, numeric variables that are 0/1 in
     these rows), the same code per row and so the same cells in the same order, without
-    building and scanning the n × p matrix."""
+    building and scanning the n × p matrix.
+
+    A row's code is the sum over its variables of one table lookup each: a categorical's
+    level code (or a 0/1 variable's value) picks the sum of the bits of the columns it
+    sets. One gather and one addition per variable, not one per column.
+    """
     n = len(rows)
     if n < CELL_MINIMUM:
         return None
-    values = {j: rows[recipe[1]].to_numpy(dtype=float) for j, recipe in enumerate(recipes)
+    values = {j: _numeric_values(rows[recipe[1]]) for j, recipe in enumerate(recipes)
               if recipe[0] == "value"}
+    bits = {j: _as_bits(column) for j, column in values.items()}
     binary = [j for j, recipe in enumerate(recipes) if recipe[0] != "value"
-              or bool(np.all((values[j] == 0) | (values[j] == 1)))]
+              or bits[j] is not None]
     if not binary or len(binary) > MAX_BINARY:
         return None
     bit = {j: b for b, j in enumerate(binary)}
-    codes = np.full(n, sum(1 << bit[j] for j, recipe in enumerate(recipes)
-                           if recipe[0] == "one"), dtype=np.int64)   # the intercept's bit
-    lookups: dict[str, np.ndarray] = {}   # per categorical: its levels' bits
+    parts: dict[object, tuple[np.ndarray, np.ndarray]] = {}   # per variable: lookup, index
     for j, recipe in enumerate(recipes):
-        if recipe[0] == "one":
-            continue
         if recipe[0] == "level":
-            lookup = lookups.setdefault(
-                recipe[1], np.zeros(len(rows[recipe[1]].cat.categories), dtype=np.int64))
-            lookup[recipe[2]] += 1 << bit[j]
-        elif j in bit:
-            codes += values[j].astype(np.int64) << bit[j]
-    for name, lookup in lookups.items():
-        codes += lookup[rows[name].cat.codes.to_numpy()]
+            name = recipe[1]
+            if name not in parts:
+                parts[name] = (np.zeros(len(rows[name].cat.categories), dtype=np.int64),
+                               rows[name].cat.codes.to_numpy())
+            parts[name][0][recipe[2]] += 1 << bit[j]
+        elif recipe[0] == "value" and j in bit:
+            parts[j] = (np.array([0, 1 << bit[j]], dtype=np.int64), bits[j])
+    intercept = sum(1 << bit[j] for j, recipe in enumerate(recipes) if recipe[0] == "one")
+    codes = np.full(n, intercept, dtype=np.int64) if not parts else None
+    for lookup, index in parts.values():
+        if codes is None:
+            codes = np.take(lookup + intercept, index)
+        else:
+            codes += np.take(lookup, index)
     other = [j for j in range(len(recipes)) if j not in bit]
-    return cells_of_bit_codes(
-        codes, np.array(binary, dtype=np.int64), np.array(other, dtype=np.int64),
-        lambda: np.column_stack([values[j] for j in other]) if other else np.empty((n, 0)))
+
+    def other_values() -> np.ndarray:
+        matrix = np.empty((n, len(other)), order="F")
+        for position, j in enumerate(other):
+            matrix[:, position] = values[j]
+        return matrix
+
+    return cells_of_bit_codes(codes, np.array(binary, dtype=np.int64),
+                              np.array(other, dtype=np.int64), other_values)
+
+
+def _numeric_values(column: pd.Series) -> np.ndarray:
+    """A numeric column's values: numpy's own array where the dtype is numpy's (no copy),
+    else (pandas' nullable types) as floats, as `_build` puts them in the matrix."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf":
+        return column.to_numpy()
+    return column.to_numpy(dtype=float)
+
+
+def _as_bits(values: np.ndarray) -> np.ndarray | None:
+    """The values as integer 0/1 where every one is 0 or 1 (the column is then one of the
+    cell form's 0/1 columns), None where any is something else. Integers need only their
+    minimum and maximum; floats in [0, 1] are checked one by one."""
+    if values.dtype.kind == "b":
+        return values.view(np.uint8)
+    if not len(values) or not (values.min() >= 0 and values.max() <= 1):
+        return None
+    if values.dtype.kind in "iu":
+        return values
+    if not np.all((values == 0) | (values == 1)):
+        return None
+    return values.astype(np.intp)
 
 
 @dataclass(frozen=True)

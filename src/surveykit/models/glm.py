@@ -73,6 +73,45 @@ class _Family:
             return float(-2 * np.dot(w, np.log(chance, out=chance)))
         return float(np.sum(w * (y - mu) ** 2))
 
+    def mean_and_deviance(self, eta: np.ndarray, y: np.ndarray, w: np.ndarray,
+                          outcome: _Outcome | None = None,
+                          failures: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+        """``μ = linkinv(η)`` and the deviance at it, together.
+
+        For the logit ``−log μ = log(1 + e^−η)`` and ``−log(1 − μ) = η + log(1 + e^−η)``:
+        the deviance is ``2 (w · log(1 + e^−η) + w (1 − y) · η)``, from the ``1 + e^−η``
+        that μ is the reciprocal of — one logarithm and two dot products, not five passes
+        over the respondents. ``failures``: ``w (1 − y)`` where the caller has it. Where a
+        term overflows (``|η|`` beyond 709, separation) the deviance is taken from μ as
+        `deviance` does (which keeps the logarithm finite).
+        """
+        if self.name != "binomial":
+            return eta, self.deviance(y, eta, w)
+        outcome = outcome or _Outcome.of(y)
+        against = np.negative(np.asarray(eta, dtype=float))
+        with np.errstate(over="ignore"):  # e^−η = inf gives μ = 0, as in expit
+            np.exp(against, out=against)
+        against += 1.0
+        mu = np.reciprocal(against)   # expit(η), bit for bit
+        np.log(against, out=against)
+        if failures is None:
+            failures = w * outcome.base
+        with np.errstate(invalid="ignore"):   # inf − inf: taken from μ below
+            deviance = 2.0 * (float(np.dot(w, against)) + float(np.dot(failures, eta)))
+        if not np.isfinite(deviance):
+            deviance = self.deviance(y, mu, w, outcome)
+        return mu, deviance
+
+    def weights(self, mu: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """IRLS's working weights ``w μ'(η)² / V(μ)``: ``w μ (1 − μ)`` for the logit."""
+        if self.name != "binomial":
+            return w
+        spread = np.subtract(1.0, mu)
+        spread *= mu
+        np.maximum(spread, np.finfo(float).eps, out=spread)
+        spread *= w
+        return spread
+
     def working(self, eta: np.ndarray, mu: np.ndarray, y: np.ndarray, w: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
         """IRLS's working response ``z = η + (y − μ) / μ'(η)`` and working weights ``w
@@ -149,9 +188,9 @@ def _irls(X: np.ndarray | None, y: np.ndarray, w: np.ndarray, family: _Family,
 
     if outcome is None and family.name == "binomial":
         outcome = _Outcome.of(y)
+    failures = w * outcome.base if outcome is not None else None   # w (1 − y)
     eta = family.start(y, w, outcome) if start is None else product(start)
-    mu = family.linkinv(eta)
-    deviance_old = family.deviance(y, mu, w, outcome)
+    mu, deviance_old = family.mean_and_deviance(eta, y, w, outcome, failures)
     beta = start
     working = w
     p = X.shape[1] if cells is None else cells.shape[1]
@@ -159,26 +198,42 @@ def _irls(X: np.ndarray | None, y: np.ndarray, w: np.ndarray, family: _Family,
     augmented = np.empty((X.shape[0] if cells is None else 0, p + 1),
                          order="F")  # column-wise: several times faster
     for iteration in range(1, max_iter + 1):
-        z, working = family.working(eta, mu, y, w)
         if cells is None:
+            z, working = family.working(eta, mu, y, w)
             root = np.sqrt(working)
             np.multiply(X, root[:, None], out=augmented[:, :p])
             np.multiply(z, root, out=augmented[:, p])
             normal = augmented.T @ augmented
             cross, rhs = normal[:p, :p], normal[:p, p]
-        else:
+            beta = _solve(cross, rhs)
+        elif beta is None:   # η is the starting value, not Xβ: the working response
+            z, working = family.working(eta, mu, y, w)
             cross, rhs = cells.cross(working, z)
-        try:
-            beta = np.linalg.solve(cross, rhs)
-        except np.linalg.LinAlgError:
-            beta = np.linalg.lstsq(cross, rhs, rcond=None)[0]
+            beta = _solve(cross, rhs)
+        else:
+            # The same step as a Newton step: with η = Xβ and W = w μ'(η)² / V(μ),
+            # X'Wz = X'WX β + X' w (y − μ) (μ' = V for the logit, 1 for the identity), so
+            # β_new = β + (X'WX)⁻¹ X' w (y − μ): two passes fewer than the working
+            # response, and the step is solved for directly.
+            working = family.weights(mu, w)
+            score = np.subtract(y, mu)
+            score *= w
+            cross, gradient = cells.cross_and_sums(working, score)
+            beta = beta + _solve(cross, gradient)
         eta = product(beta)
-        mu = family.linkinv(eta)
-        deviance = family.deviance(y, mu, w, outcome)
+        mu, deviance = family.mean_and_deviance(eta, y, w, outcome, failures)
         if abs(deviance - deviance_old) / (abs(deviance) + 0.1) < epsilon:
             return _Fit(beta, working, True, iteration, cross, eta, mu, deviance)
         deviance_old = deviance
     return _Fit(beta, working, False, max_iter, cross, eta, mu, deviance)
+
+
+def _solve(cross: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """``cross⁻¹ rhs``; least squares where ``cross`` is singular."""
+    try:
+        return np.linalg.solve(cross, rhs)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(cross, rhs, rcond=None)[0]
 
 
 def _cell_influence(cells: CellMatrix, residual: np.ndarray, bread: np.ndarray,
@@ -192,13 +247,8 @@ def _cell_influence(cells: CellMatrix, residual: np.ndarray, bread: np.ndarray,
     projects its small tables (`surveykit.design.sparse_variance.ProjectedInfluence`).
     """
     n_cells, numeric = cells.n_cells, len(cells.other)
-    width = 1 + numeric
-    values = np.empty((len(residual), width))
-    values[:, 0] = residual
-    values[:, 1:] = residual[:, None] * cells.values
-    columns = np.empty((len(residual), width), dtype=np.int64)
-    columns[:, 0] = cells.cells
-    columns[:, 1:] = n_cells + np.arange(numeric)
+    columns = (cells.cells, *(n_cells + j for j in range(numeric)))
+    values = (residual, *(residual * cells.values[:, j] for j in range(numeric)))
     expansion = np.zeros((n_cells + numeric, bread.shape[0]))
     expansion[:n_cells][:, cells.binary] = cells.table
     expansion[n_cells + np.arange(numeric), cells.other] = 1.0
@@ -433,7 +483,9 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "binomial") -> GLM
     mu_eta = variance if family == "binomial" else fam.mu_eta_of(eta, mu)  # μ(1 − μ) both
     # R's svy.varcoef: estfun = X · working residual · working weight, bread = (X'WX)⁻¹.
     bread = np.linalg.inv(fit.cross)
-    residual = (y - mu) / mu_eta * fit.working
+    difference = np.subtract(y, mu)
+    residual = difference / mu_eta
+    residual *= fit.working
     if cells is not None:
         influence = _cell_influence(cells, residual, bread, used)
     else:
@@ -458,10 +510,7 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "binomial") -> GLM
     # (R's residuals carry the ratio of the mean weight of the rows used to that of all rows,
     # from rescaling the weights before na.omit.)
     all_mean = design.weights.sum() / np.count_nonzero(design.weights)
-    pearson = (y - mu) / np.sqrt(variance) * np.sqrt(w.mean() / all_mean)
-    centre = np.average(pearson, weights=w)
-    n_used = len(y)
-    dispersion = float(np.average((pearson - centre) ** 2, weights=w) * n_used / (n_used - 1))
+    dispersion = _pearson_dispersion(difference, variance, w, np.sqrt(w.mean() / all_mean))
     converged, iterations = fit.converged, fit.iterations
     names = frame.names
     return GLMResult(
@@ -470,7 +519,22 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "binomial") -> GLM
         frame=frame, design=design, n=int(used.sum()),
         n_dropped=int(((design.weights != 0) & ~used).sum()), converged=converged,
         iterations=iterations, family=family, dispersion=dispersion,
-        deviance=fam.deviance(y, mu, w, outcome), null_deviance=null_deviance)
+        # the IRLS's deviance at β is with the weights scaled to mean 1
+        deviance=fit.deviance * float(w.mean()), null_deviance=null_deviance)
+
+
+def _pearson_dispersion(difference: np.ndarray, variance: np.ndarray, w: np.ndarray,
+                        factor: float) -> float:
+    """The design-weighted variance of the Pearson residuals ``factor (y − μ) / √V(μ)``
+    (R's ``summary.svyglm``), with n / (n − 1); ``difference`` (y − μ) is overwritten."""
+    pearson = np.sqrt(variance)
+    np.divide(difference, pearson, out=pearson)
+    pearson *= factor
+    total = float(w.sum())
+    pearson -= np.dot(w, pearson) / total
+    np.square(pearson, out=pearson)
+    n = len(pearson)
+    return float(np.dot(w, pearson) / total * n / (n - 1))
 
 
 def _null_deviance(family: _Family, y: np.ndarray, w: np.ndarray, intercept: bool,
