@@ -221,3 +221,30 @@ def test_every_output_flags_the_separated_category(tmp_path: Path) -> None:
         assert (item["evaluable"], item["met"], item["reason"]) == (False, False,
                                                                     "separation")
         assert "nicht auswertbar – Separation" in item["text"]
+
+
+@pytest.mark.parametrize("reference", [False, True])
+def test_large_models_find_separation_from_their_cells(monkeypatch, reference: bool) -> None:
+    """From 20,000 respondents the levels are counted per cell of the model's 0/1 columns
+    (no n × p model matrix); they must be the levels the matrix gives, with the same
+    counts, and so must the variance inflation factors (with a 0/1 number, a numeric
+    predictor far from zero and a level nobody in the model has)."""
+    import surveykit.models.frame as frame_module
+
+    data = _survey(all_yes_in=None if reference else "c", all_no_in="a" if reference else None,
+                   n=30_000, seed=5)
+    rng = np.random.default_rng(6)
+    data["commuter"] = rng.integers(0, 2, len(data))
+    data["year"] = 2020 + rng.integers(0, 5, len(data)) + rng.random(len(data))
+    data.loc[rng.random(len(data)) < 0.05, "age"] = np.nan
+    model = _fit(data, "y ~ group + age + commuter + year")
+    assert model.frame.cells() is not None
+    from_cells, vif_cells = separated_levels(model), model.vif()
+    monkeypatch.setattr(frame_module, "_recipe_cells", lambda *args: None)
+    assert model.frame.cells() is None
+    from_matrix, vif_matrix = separated_levels(model), model.vif()
+    assert from_cells == from_matrix
+    assert [s.term for s in from_cells] == ["group"]
+    assert from_cells[0].reference == reference
+    pd.testing.assert_frame_equal(vif_cells, vif_matrix, rtol=1e-9)
+    assert (vif_cells["gvif"] > 1).all()

@@ -394,13 +394,9 @@ class GLMResult(ModelResult):
 
         ``gvif_adjusted`` = GVIF^(1/(2·df)) is comparable across terms with different df.
         """
-        w = self._weights()
-        used = self.frame.used
         columns = [i for i, name in enumerate(self.frame.names) if name != "(Intercept)"]
-        X = self.frame.X[used][:, columns]
-        weights = w[used]
-        centred = X - np.average(X, axis=0, weights=weights)
-        covariance = (centred * weights[:, None]).T @ centred / weights.sum()
+        covariance = _weighted_covariance(self.frame, self._weights()[self.frame.used])
+        covariance = covariance[np.ix_(columns, columns)]
         sd = np.sqrt(np.diag(covariance))
         correlation = covariance / np.outer(sd, sd)
         position = {c: i for i, c in enumerate(columns)}
@@ -416,6 +412,27 @@ class GLMResult(ModelResult):
             rows.append({"term": term, "gvif": gvif, "df": len(inner),
                          "gvif_adjusted": gvif ** (1 / (2 * len(inner)))})
         return pd.DataFrame(rows).set_index("term")
+
+
+def _weighted_covariance(frame: ModelFrame, weights: np.ndarray) -> np.ndarray:
+    """The weighted covariance matrix (p × p) of the model matrix's columns over the rows
+    in the model (``weights``: theirs).
+
+    From the cell form where the frame gives one, so that a million respondents need no
+    n × p matrix: ``Σ w x x' / Σ w − m m'`` with the numeric columns centred first (the 0/1
+    columns' means lie in [0, 1], so nothing cancels); else from the centred matrix.
+    """
+    cells = frame.cells()
+    if cells is None:
+        X = frame.X[frame.used]
+        centred = X - np.average(X, axis=0, weights=weights)
+        return (centred * weights[:, None]).T @ centred / weights.sum()
+    shift = np.average(cells.values, axis=0, weights=weights) if len(cells.other) else 0.0
+    centred = CellMatrix(cells.cells, cells.table, cells.binary, cells.other,
+                         np.asfortranarray(cells.values - shift))
+    total = weights.sum()
+    mean = centred.transpose_product(weights[:, None])[:, 0] / total
+    return centred.gram(weights) / total - np.outer(mean, mean)
 
 
 def fit_glm(design: SurveyDesign, formula: str, family: str = "binomial") -> GLMResult:

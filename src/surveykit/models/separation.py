@@ -16,13 +16,14 @@ of the concept) or leave the predictor out of the model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from surveykit.models.frame import INTERCEPT, level_name
+from surveykit.models.frame import INTERCEPT, ModelFrame, level_name
 
 if TYPE_CHECKING:
     from surveykit.models.base import ModelResult
@@ -103,32 +104,27 @@ def separated_levels(model: ModelResult) -> list[SeparatedLevel]:
         In the order of the model's terms; empty when every coefficient is estimable.
     """
     frame = model.frame
-    used = frame.used
-    # no copy of the model matrix when every row is used (a million respondents)
-    X, y = (frame.X, frame.y) if used.all() else (frame.X[used], frame.y[used])
+    counts = _outcome_counts(frame)
     found: list[SeparatedLevel] = []
     covered: set[str] = set()
     for term, columns in frame.terms.items():
         if term == INTERCEPT or not columns or ":" in term:
             continue  # an interaction: only the divergence check below applies
-        block = X[:, columns]
-        if not (np.isin(block, (0.0, 1.0)).all() and (block.sum(axis=1) <= 1).all()):
+        block = counts(columns)
+        if block is None:
             continue  # a numeric predictor: only the divergence check below applies
         names = [frame.names[j] for j in columns]
         levels = [name[len(term):] if name.startswith(term) and name != term else "1"
                   for name in names]
-        for index, (name, level) in enumerate(zip(names, levels, strict=True)):
-            inside = y[block[:, index] == 1]
-            if len(inside) and inside.min() == inside.max():
-                found.append(SeparatedLevel(term, level, int(inside[0]), len(inside),
-                                            (name,)))
+        for (n, ones), name, level in zip(block[:-1], names, levels, strict=True):
+            if n and ones in (0, n):
+                found.append(SeparatedLevel(term, level, int(ones == n), n, (name,)))
                 covered.add(name)
-        outside = y[block.sum(axis=1) == 0]
-        if len(outside) and outside.min() == outside.max():
+        n, ones = block[-1]
+        if n and ones in (0, n):
             parameters = (*names, INTERCEPT) if INTERCEPT in frame.names else tuple(names)
             found.append(SeparatedLevel(term, _reference_level(model, term, levels),
-                                        int(outside[0]), len(outside), parameters,
-                                        reference=True))
+                                        int(ones == n), n, parameters, reference=True))
             covered.update(parameters)
     for name, value in model.params.items():
         if name not in covered and name != INTERCEPT and abs(float(value)) > DIVERGED:
@@ -136,6 +132,49 @@ def separated_levels(model: ModelResult) -> list[SeparatedLevel]:
                          if frame.names.index(name) in columns), name)
             found.append(SeparatedLevel(term, str(name), None, 0, (str(name),)))
     return found
+
+
+def _outcome_counts(frame: ModelFrame) -> Callable[[list[int]], list[tuple[int, int]] | None]:
+    """For a term's columns: the respondents in the model with each of its levels and how
+    many of them have the outcome (1), then the same for those with none of its levels (the
+    reference); None where the columns are not 0/1 level indicators (at most one per row).
+
+    From the cell form where the frame gives one (each cell's respondents and outcomes,
+    counted once), so that a million respondents need no n × p model matrix; else from the
+    matrix.
+    """
+    used = frame.used
+    y = frame.y if used.all() else frame.y[used]
+    cells = frame.cells()
+    if cells is None:
+        # no copy of the model matrix when every row is used (a million respondents)
+        X = frame.X if used.all() else frame.X[used]
+
+        def from_matrix(columns: list[int]) -> list[tuple[int, int]] | None:
+            block = X[:, columns]
+            if not (np.isin(block, (0.0, 1.0)).all() and (block.sum(axis=1) <= 1).all()):
+                return None
+            groups = [block[:, index] == 1 for index in range(len(columns))]
+            groups.append(block.sum(axis=1) == 0)
+            return [(int(group.sum()), int(np.count_nonzero(y[group]))) for group in groups]
+        return from_matrix
+    size = cells.n_cells
+    respondents = np.bincount(cells.cells, minlength=size)
+    positive = np.bincount(cells.cells[y != 0], minlength=size)
+    present = respondents > 0
+    place = {int(column): bit for bit, column in enumerate(cells.binary)}
+
+    def from_cells(columns: list[int]) -> list[tuple[int, int]] | None:
+        if any(column not in place for column in columns):
+            return None
+        table = cells.table[:, [place[column] for column in columns]]
+        if (table[present].sum(axis=1) > 1).any():
+            return None
+        groups = [table[:, index] == 1 for index in range(len(columns))]
+        groups.append(table.sum(axis=1) == 0)
+        return [(int(respondents[group].sum()), int(positive[group].sum()))
+                for group in groups]
+    return from_cells
 
 
 def flag_odds_ratios(odds: pd.DataFrame, separated: list[SeparatedLevel]) -> pd.DataFrame:
