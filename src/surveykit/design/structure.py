@@ -53,7 +53,9 @@ def count_distinct(values: np.ndarray) -> int:
 
 def _pair_codes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """One int64 code per (first, second) pair (both non-negative integer codes)."""
-    return first.astype(np.int64) * (int(second.max(initial=0)) + 1) + second
+    paired = np.multiply(first, int(second.max(initial=0)) + 1, dtype=np.int64)
+    paired += second
+    return paired
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:

@@ -127,8 +127,10 @@ class SurveyDesign:
                 raise ArgumentError(f"SurveyDesign: weights={weights!r} is not a column"
                                     f"{did_you_mean(weights, map(str, frame.columns))}")
             values = pd.to_numeric(frame[weights], errors="coerce").to_numpy(dtype=float)
-            bad = ~np.isfinite(values) | (values <= 0)
-            if bad.any():
+            # (the smallest positive and the largest finite say it in two reductions; a
+            # missing value makes both comparisons false)
+            if not (len(values) == 0 or (values.min() > 0 and np.isfinite(values.max()))):
+                bad = ~np.isfinite(values) | (values <= 0)
                 row = int(np.flatnonzero(bad)[0])
                 shown = frame[weights].iloc[row]
                 shown = shown.item() if hasattr(shown, "item") else shown

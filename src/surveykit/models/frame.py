@@ -467,7 +467,8 @@ def _outcome(values: pd.Series, kind: str, name: str, levels: list | None
             row = int(np.flatnonzero(bad)[0])
             raise ArgumentError(f"binary outcome {name!r} must be 0/1 (or two levels); row "
                               f"{row + 1} holds {values.iloc[row]!r}")
-        return np.where(present, numeric, 0.0), present, None
+        # (the model frame puts 0 in the rows it does not use anyway)
+        return (numeric if present.all() else np.where(present, numeric, 0.0)), present, None
     categories = levels
     if categories is None:
         if isinstance(values.dtype, pd.CategoricalDtype):
