@@ -543,7 +543,7 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "binomial") -> GLM
 def _pearson_dispersion(difference: np.ndarray, variance: np.ndarray, w: np.ndarray,
                         factor: float) -> float:
     """The design-weighted variance of the Pearson residuals ``factor (y − μ) / √V(μ)``
-    (R's ``summary.svyglm``), with n / (n − 1); ``difference`` (y − μ) is overwritten."""
+    (R's ``summary.svyglm``), with n / (n − 1); ``difference`` is y − μ."""
     pearson = np.sqrt(variance)
     np.divide(difference, pearson, out=pearson)
     pearson *= factor
