@@ -299,3 +299,9 @@ def test_respondent_entries_are_their_matrix(everyone: bool) -> None:
                                rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(sparse_variance.ProjectedInfluence(matrix, projection).totals(),
                                dense.sum(axis=0) @ projection, rtol=1e-12, atol=1e-12)
+    single = sparse_variance.RespondentEntries(used, (cell,), (values[0],), cells + 2)
+    one_each = np.zeros((n, cells + 2))
+    one_each[rows, cell] = values[0]
+    np.testing.assert_array_equal(single.matrix().toarray(), one_each)
+    np.testing.assert_allclose(single.column_sums(), one_each.sum(axis=0), rtol=1e-12,
+                               atol=1e-12)

@@ -84,11 +84,17 @@ class RespondentEntries:
         else:  # (a cumulative sum into another integer type runs a slow casting loop)
             pointers = np.zeros(len(used) + 1, dtype=index)
             np.cumsum(np.multiply(used, width, dtype=index), out=pointers[1:])
-        columns = np.empty((rows, width), dtype=index)
-        values = np.empty((rows, width))
-        for slot, (column, value) in enumerate(zip(self.columns, self.values, strict=True)):
-            columns[:, slot] = column
-            values[:, slot] = value
+        if width == 1 and not isinstance(self.columns[0], (int, np.integer)):
+            # one entry each (a share table's): the arrays as they are
+            columns = np.asarray(self.columns[0]).astype(index, copy=False)
+            values = np.ascontiguousarray(self.values[0])
+        else:
+            columns = np.empty((rows, width), dtype=index)
+            values = np.empty((rows, width))
+            for slot, (column, value) in enumerate(zip(self.columns, self.values,
+                                                       strict=True)):
+                columns[:, slot] = column
+                values[:, slot] = value
         return sparse.csr_matrix((values.ravel(), columns.ravel(), pointers),
                                  shape=(len(used), self.n_columns))
 

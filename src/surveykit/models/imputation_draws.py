@@ -175,6 +175,11 @@ def newton(X: np.ndarray | CellMatrix, outcome: np.ndarray, frequency: np.ndarra
         information = logit_information(X, probs, penalty, cells, frequency)
         step = np.linalg.solve(information, gradient.ravel(order="F"))
         step = step.reshape((p, classes - 1), order="F")
+        if np.max(np.abs(step)) < 1e-5:
+            # converged: so small a step from so near the maximum does not descend (the
+            # check below would evaluate the likelihood once more only to accept it)
+            beta = beta + step
+            break
         scale = 1.0
         while True:
             candidate, candidate_probs = objective(beta + scale * step)
