@@ -306,8 +306,13 @@ def test_cell_products_equal_dense_products_in_the_logit(monkeypatch) -> None:
     np.testing.assert_array_equal(hinted.cells, probe.cells)
     np.testing.assert_array_equal(hinted.binary, probe.binary)
     fast = design.logit(formula)
+    assert "X" not in fast.frame.__dict__   # the cells came from the variables
+    # the dense route: no cells from the variables (the frame's recipes) nor the matrix
+    from surveykit.models import frame as frame_module
+    monkeypatch.setattr(frame_module, "_recipe_cells", lambda *args: None)
     monkeypatch.setattr(glm, "cell_matrix", lambda X, indicators=(): None)
     dense = design.logit(formula)
+    assert "X" in dense.frame.__dict__
     np.testing.assert_allclose(fast.params, dense.params, rtol=1e-11)
     np.testing.assert_allclose(fast.bse, dense.bse, rtol=1e-11)
     assert fast.iterations == dense.iterations
@@ -365,3 +370,32 @@ def test_logit_start_is_r_initialize_on_the_link_scale() -> None:
     reference = special.logit((w * y + 0.5) / (w + 1))
     for start in (family.start(y, w, _Outcome.of(y)), family.start(y, w)):
         np.testing.assert_allclose(start, reference, rtol=1e-12, atol=1e-15)
+
+
+def test_mean_and_deviance_are_the_logit_likelihood_even_where_eta_overflows() -> None:
+    """μ and the binomial deviance from 1 + e^−η are expit(η) and −2 Σ w log P(y) (scipy
+    as the reference; μ also bit for bit surveykit's own expit), also with |η| beyond 709,
+    where e^±η overflows and the deviance is taken from μ with its logarithm kept finite."""
+    from surveykit.models.glm import _Family
+
+    rng = np.random.default_rng(29)
+    n = 2_000
+    y = (rng.random(n) < 0.4).astype(float)
+    w = rng.uniform(0.5, 2.0, n)
+    eta = rng.normal(0, 3, n)
+    mu, deviance = _Family("binomial").mean_and_deviance(eta, y, w)
+    from surveykit.models.links import expit
+    np.testing.assert_array_equal(mu, expit(eta))   # the IRLS's μ as before, bit for bit
+    np.testing.assert_allclose(mu, special.expit(eta), rtol=1e-15, atol=0)
+    reference = -2 * np.sum(w * np.where(y == 1, special.log_expit(eta),
+                                         special.log_expit(-eta)))
+    assert deviance == pytest.approx(reference, rel=1e-12)
+    extreme = eta.copy()
+    extreme[:3] = [800.0, -800.0, 40.0]
+    y[:3] = [0.0, 1.0, 0.0]
+    mu, deviance = _Family("binomial").mean_and_deviance(extreme, y, w)
+    assert np.isfinite(deviance)
+    np.testing.assert_array_equal(mu[:2], [1.0, 0.0])
+    clamped = np.maximum(np.where(y == 1, special.expit(extreme), 1 - special.expit(extreme)),
+                         1e-300)
+    assert deviance == pytest.approx(-2 * np.sum(w * np.log(clamped)), rel=1e-12)
