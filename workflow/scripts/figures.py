@@ -24,4 +24,5 @@ with exit_on_error(
         workflow_config={"seed": snakemake.params.seed,
                          "min_cell_n": snakemake.params.min_cell_n},
         workers=snakemake.threads,  # the figures are drawn in that many processes
+        drawn=snakemake.input.drawn,  # rule figures_descriptive's
     )

@@ -9,13 +9,16 @@ the survey lacks (no intent scale, no models) is skipped with a notice.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from surveykit._core.errors import DataError
 from surveykit.data.config import load_survey_config, text_in
 from surveykit.data.outputs import output_set
 from surveykit.pipeline.settings import step_settings
@@ -26,7 +29,7 @@ from surveykit.publish.labels import Labels
 from surveykit.publish.safe_text import restore_frame
 from surveykit.publish.tables import read_published_csv as _read_csv
 
-__all__ = ["run_figures"]
+__all__ = ["run_descriptive_figures", "run_figures"]
 
 _TITLES = {
     "de": {
@@ -112,9 +115,13 @@ _MODEL_NOTE = {
 }
 
 
+#: A figure to draw: its name, the function that draws it (given pyplot) and two fields
+#: the listing does not use.
+Plan = tuple[str, Callable[[Any], Any], int | None, str]
+
 #: The plans `_draw_all` draws: a module global, so that worker processes forked from this
 #: one find them (the plans are closures, which cannot be sent to a process).
-_PLANS: list[tuple[str, Callable[[Any], Any], int | None, str]] = []
+_PLANS: list[Plan] = []
 
 
 def _draw_planned(index: int, directory: Path) -> str:
@@ -128,8 +135,7 @@ def _draw_planned(index: int, directory: Path) -> str:
     return caption
 
 
-def _draw_all(plans: list[tuple[str, Callable[[Any], Any], int | None, str]],
-              directory: Path, workers: int) -> list[str]:
+def _draw_all(plans: list[Plan], directory: Path, workers: int) -> list[str]:
     """Draw every plan into ``directory``; their captions, in plan order.
 
     Rendering the SVG and PNG files is most of the step's time and the figures are
@@ -158,18 +164,27 @@ def _draw_all(plans: list[tuple[str, Callable[[Any], Any], int | None, str]],
         _PLANS.clear()
 
 
-def run_figures(config_path: str | Path, concepts_path: str | Path, shares_dir: str | Path,
-                summary_path: str | Path, weights_path: str | Path, margins_path: str | Path | None,
-                diagnostics_path: str | Path, model_dir: str | Path | None,
-                figures_out: str | Path,
-                workflow_config: dict[str, Any] | str | Path | None = None,
-                root: str | Path | None = None, workers: int = 1) -> None:
-    """Draw every figure the survey's results allow; write SVG, PNG and figures.json.
 
-    ``model_dir`` holds ``odds_ratios.csv``, ``ame.csv`` and ``predictions.csv`` (the
-    model step's tables), or is ``None`` for a survey without models. ``workers`` > 1
-    draws the figures in that many processes (`_draw_all`).
-    """
+@dataclass(frozen=True)
+class _Planned:
+    """The figures a survey's results allow, in the order of ``figures.json``."""
+
+    survey: str
+    language: str
+    titles: dict[str, str]
+    plans: list[Plan]
+    model_figures: frozenset[str]   # the plans drawn from the model step's tables
+    notices: list[str]
+
+
+def _plan_figures(config_path: str | Path, concepts_path: str | Path,
+                  shares_dir: str | Path, summary_path: str | Path, weights_path: str | Path,
+                  margins_path: str | Path | None, diagnostics_path: str | Path,
+                  model_dir: str | Path | None,
+                  workflow_config: dict[str, Any] | str | Path | None,
+                  root: str | Path | None, models: bool = True) -> _Planned:
+    """Every figure's plan (name, drawing function …) from the steps' outputs; with
+    ``models=False`` only those that need no model (their notices too)."""
     config = load_survey_config(config_path, root=root)
     settings = step_settings(config, workflow_config)
     concepts = json.loads(Path(concepts_path).read_text(encoding="utf-8"))["concepts"]
@@ -180,7 +195,7 @@ def run_figures(config_path: str | Path, concepts_path: str | Path, shares_dir: 
     titles = _TITLES[language]
     shares = Path(shares_dir)
     outcome = (config.spec.get("models") or {}).get("outcome", "willing_to_move")
-    plans: list[tuple[str, Callable[[Any], Any], int | None, str]] = []
+    plans: list[Plan] = []
     notices: list[str] = []
     suppressed = _SUPPRESSED[language].format(n=settings.min_cell_n)
     summary = json.loads(Path(summary_path).read_text(encoding="utf-8"))
@@ -227,7 +242,6 @@ def run_figures(config_path: str | Path, concepts_path: str | Path, shares_dir: 
                 plt, margins, labels, language, titles["weighting_margins"],
                 caption_text(int(margins.groupby("variable")["n"].sum().max()), source,
                              language)), None, ""))
-    weights = pd.read_parquet(weights_path)
     trim = (config.spec.get("weighting") or {}).get("trim") or {}
     bounds = [b for b in (trim.get("lower"), trim.get("upper")) if b is not None] \
         if trim.get("relative") else None
@@ -235,10 +249,15 @@ def run_figures(config_path: str | Path, concepts_path: str | Path, shares_dir: 
     weight_note = _WEIGHT_NOTE[language].format(
         deff=format_number(diagnostics["kish_deff"], 2, language),
         n_eff=format_count(diagnostics["effective_n"], language))
-    plans.append(("weight_distribution", lambda plt: figures.weight_distribution(
-        plt, weights, bounds, language, titles["weight_distribution"],
-        caption_text(len(weights), source, language, weight_note)), None, ""))
-    if model_dir is not None:
+
+    def weight_distribution(plt: Any) -> Any:
+        weights = pd.read_parquet(weights_path)  # read where drawn: 1M rows, one figure
+        return figures.weight_distribution(
+            plt, weights, bounds, language, titles["weight_distribution"],
+            caption_text(len(weights), source, language, weight_note))
+    plans.append(("weight_distribution", weight_distribution, None, ""))
+    before_models = len(plans)
+    if models and model_dir is not None:
         model = Path(model_dir)
         odds = _read_csv(model / "odds_ratios.csv")
         ame = _read_csv(model / "ame.csv")
@@ -275,8 +294,9 @@ def run_figures(config_path: str | Path, concepts_path: str | Path, shares_dir: 
                                   caption_text(None, source, language,
                                                f"{_MARGINS_NOTE[language]} {note}")),
                               None, ""))
-    else:
+    elif models:
         notices.append("no models configured: the model figures are skipped")
+    model_figures = frozenset(name for name, _, _, _ in plans[before_models:])
     matrix = _read_csv(shares / "priority_matrix.csv")
     if matrix is not None:
         plans.append(("priority_matrix", lambda plt: figures.priority_matrix_plot(
@@ -309,15 +329,94 @@ def run_figures(config_path: str | Path, concepts_path: str | Path, shares_dir: 
                                      trend_sentence(series, language))
         plans.append(("population_trend", lambda plt: population_trend(
             plt, series, language, titles["population_trend"], trend_caption), None, ""))
-    for notice in notices:
-        print(f"surveykit figures: notice: {config.id}: {notice}", file=sys.stderr)
+    return _Planned(config.id, language, titles, plans, model_figures, notices)
+
+
+def run_figures(config_path: str | Path, concepts_path: str | Path, shares_dir: str | Path,
+                summary_path: str | Path, weights_path: str | Path, margins_path: str | Path | None,
+                diagnostics_path: str | Path, model_dir: str | Path | None,
+                figures_out: str | Path,
+                workflow_config: dict[str, Any] | str | Path | None = None,
+                root: str | Path | None = None, workers: int = 1,
+                drawn: str | Path | None = None) -> None:
+    """Draw every figure the survey's results allow; write SVG, PNG and figures.json.
+
+    ``model_dir`` holds ``odds_ratios.csv``, ``ame.csv`` and ``predictions.csv`` (the
+    model step's tables), or is ``None`` for a survey without models. ``workers`` > 1
+    draws the figures in that many processes (`_draw_all`). ``drawn`` is the folder that
+    `run_descriptive_figures` filled from the same inputs: its figures are taken from
+    there and only the model figures are drawn here (the same files either way).
+    """
+    planned = _plan_figures(config_path, concepts_path, shares_dir, summary_path,
+                            weights_path, margins_path, diagnostics_path, model_dir,
+                            workflow_config, root)
+    for notice in planned.notices:
+        print(f"surveykit figures: notice: {planned.survey}: {notice}", file=sys.stderr)
     with output_set() as out:
         directory = out.directory(figures_out)
-        captions = _draw_all(plans, directory, workers)
-        listing = [{"name": name, "title": titles.get(name, name), "caption": caption,
-                    "svg": f"{name}.svg", "png": f"{name}.png"}
-                   for (name, _, _, _), caption in zip(plans, captions, strict=True)]
-        (directory / "figures.json").write_text(
-            json.dumps({"survey": config.id, "language": language, "figures": listing,
-                        "notices": notices}, indent=2, ensure_ascii=False) + "\n",
-            encoding="utf-8")
+        if drawn is None:
+            captions = _draw_all(planned.plans, directory, workers)
+        else:
+            captions = _complete_drawn(planned, Path(drawn), directory, workers)
+        _write_listing(directory, planned, captions)
+
+
+def run_descriptive_figures(config_path: str | Path, concepts_path: str | Path,
+                            shares_dir: str | Path, summary_path: str | Path,
+                            weights_path: str | Path, margins_path: str | Path | None,
+                            diagnostics_path: str | Path, out: str | Path,
+                            workflow_config: dict[str, Any] | str | Path | None = None,
+                            root: str | Path | None = None, workers: int = 1) -> None:
+    """Draw the figures that need no model into ``out`` (with their ``figures.json``),
+    for `run_figures` ``drawn=``.
+
+    They are most of the figures' drawing time, so the workflow draws them while the
+    models are still being fitted (rule figures_descriptive) and the figures step, which
+    waits for the models, only draws the model figures.
+    """
+    planned = _plan_figures(config_path, concepts_path, shares_dir, summary_path,
+                            weights_path, margins_path, diagnostics_path, None,
+                            workflow_config, root, models=False)
+    with output_set() as output:
+        directory = output.directory(out)
+        _write_listing(directory, planned, _draw_all(planned.plans, directory, workers))
+
+
+def _complete_drawn(planned: _Planned, drawn: Path, directory: Path, workers: int
+                    ) -> list[str]:
+    """Copy the figures `run_descriptive_figures` drew into ``directory``, draw the model
+    figures beside them; every figure's caption, in plan order."""
+    listing = drawn / "figures.json"
+    try:
+        document = json.loads(listing.read_text(encoding="utf-8"))
+        found = {entry["name"]: entry["caption"] for entry in document["figures"]}
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise DataError(f"{listing}: not the listing of the figures drawn before the models "
+                        f"({error}); delete {drawn} and rerun the workflow") from None
+    expected = [name for name, _, _, _ in planned.plans if name not in planned.model_figures]
+    if (document.get("survey"), document.get("language"), sorted(found)) != (
+            planned.survey, planned.language, sorted(expected)):
+        raise DataError(f"{listing}: holds the figures {sorted(found)} of survey "
+                        f"{document.get('survey')!r} ({document.get('language')}), not "
+                        f"{sorted(expected)} of {planned.survey!r} ({planned.language}); "
+                        f"delete {drawn} and rerun the workflow")
+    to_draw = [plan for plan in planned.plans if plan[0] in planned.model_figures]
+    drawn_here = dict(zip((name for name, _, _, _ in to_draw),
+                          _draw_all(to_draw, directory, workers), strict=True))
+    for name in expected:
+        for suffix in (".svg", ".png"):
+            shutil.copyfile(drawn / f"{name}{suffix}", directory / f"{name}{suffix}")
+    return [drawn_here[name] if name in drawn_here else found[name]
+            for name, _, _, _ in planned.plans]
+
+
+def _write_listing(directory: Path, planned: _Planned, captions: list[str]) -> None:
+    """``figures.json``: each figure's files, title and caption, and the step's notices."""
+    listing = [{"name": name, "title": planned.titles.get(name, name), "caption": caption,
+                "svg": f"{name}.svg", "png": f"{name}.png"}
+               for (name, _, _, _), caption in zip(planned.plans, captions, strict=True)]
+    (directory / "figures.json").write_text(
+        json.dumps({"survey": planned.survey, "language": planned.language,
+                    "figures": listing, "notices": planned.notices}, indent=2,
+                   ensure_ascii=False) + "\n",
+        encoding="utf-8")

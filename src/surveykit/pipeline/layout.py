@@ -47,7 +47,11 @@ STEPS: dict[str, Step] = {
     "model_parts": Step(("models/parts",), ("harmonise", "weight")),
     "model": Step(("models/models.json", "tables/odds_ratios.csv", "tables/ame.csv",
                    "tables/predictions.csv"), ("harmonise", "weight", "model_parts")),
-    "figures": Step(("figures",), ("harmonise", "estimate", "weight", "model")),
+    # The figures that need no model (rule figures_descriptive, drawn while the models
+    # are fitted; Snakemake removes the folder once rule figures has taken them over).
+    "figures_descriptive": Step(("figures_descriptive",), ("harmonise", "estimate", "weight")),
+    "figures": Step(("figures",), ("harmonise", "estimate", "weight", "model",
+                                   "figures_descriptive")),
     "strategies": Step(("strategies.json",), ("estimate", "model")),
     "report": Step(("report.html", "slides.pptx"),
                    ("harmonise", "estimate", "figures", "weight", "model", "strategies")),
