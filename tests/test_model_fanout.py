@@ -165,6 +165,83 @@ def test_parts_that_do_not_fit_are_refused(weighted: dict[str, Path], tmp_path: 
     assert not any((tmp_path / "seed").iterdir())  # nothing written
 
 
+def test_the_weight_and_model_steps_read_their_columns_alone_with_the_same_results(
+        weighted: dict[str, Path], tmp_path: Path) -> None:
+    """Reading only the columns a step needs (`surveykit.pipeline.columns`) gives every
+    output byte for byte as reading all of them."""
+    import surveykit.pipeline.model as model_step
+    import surveykit.pipeline.model_parts as parts_step
+    import surveykit.pipeline.weight as weight_step
+    from surveykit.pipeline.columns import model_columns, weighting_columns
+
+    config = load_survey_config(CI_PROJECT / CONFIG, root=CI_PROJECT)
+    concepts = json.loads(weighted["concepts.json"].read_text(encoding="utf-8"))
+    every = list(pd.read_parquet(weighted["harmonised.parquet"]).columns)
+    for columns, needed in ((model_columns, {"willing_to_move", "age_group", "intent",
+                                             "destination", "design_weight"}),
+                            (weighting_columns, {"age_group", "sex", "design_weight"})):
+        read = columns(config)(concepts) & set(every)
+        assert needed <= read and len(read) < len(every) / 2, sorted(read)
+
+    def outputs(directory: Path, all_columns: bool) -> dict[str, bytes]:
+        directory.mkdir()
+        weights = [directory / name for name in ("weights.parquet", "adjustments.npz",
+                                                 "diagnostics.json", "margins.csv")]
+        with pytest.MonkeyPatch.context() as patch:
+            patch.chdir(CI_PROJECT)
+            if all_columns:
+                for module, name in ((model_step, "model_columns"),
+                                     (parts_step, "model_columns"),
+                                     (weight_step, "weighting_columns")):
+                    patch.setattr(module, name, lambda config: lambda concepts: None)
+            run_weight(CONFIG, weighted["harmonised.parquet"], weighted["concepts.json"],
+                       *weights)
+            inputs = [weighted["harmonised.parquet"], weighted["concepts.json"], *weights[:2]]
+            run_imputation_chunk(CONFIG, *inputs, directory / "chunk.json", 1, 2,
+                                 workflow_config=WORKFLOW)
+            run_robustness_folds(CONFIG, *inputs, directory / "folds.json", 1, 5,
+                                 workflow_config=WORKFLOW)
+            run_categorical_models(CONFIG, *inputs, directory / "categorical.json",
+                                   workflow_config=WORKFLOW)
+            run_models(CONFIG, *inputs, *(directory / name for name in OUTPUTS),
+                       workflow_config=WORKFLOW)
+        return {path.name: path.read_bytes() for path in sorted(directory.iterdir())}
+
+    alone, everything = outputs(tmp_path / "alone", False), outputs(tmp_path / "all", True)
+    assert sorted(alone) == sorted(everything) and len(alone) == 11
+    for name, content in alone.items():
+        assert content == everything[name], f"{name} differs when all columns are read"
+
+
+def test_the_columns_a_step_reads_are_found_in_its_config_and_files(tmp_path: Path) -> None:
+    from surveykit.pipeline.columns import named_in, weighting_columns
+    from surveykit.pipeline.harmonise import read_harmonised
+
+    assert sorted(named_in({"outcome": "y", "predictions": [["a", "b"]],
+                            "reference_levels": {"c": "low"}, "imputations": 20})) == [
+        "a", "b", "c", "imputations", "low", "outcome", "predictions", "reference_levels",
+        "y"]
+    frame = pd.DataFrame({"z": [1.0], "design_weight": [2.0], "a": ["x"], "b": [3]})
+    frame.to_parquet(tmp_path / "h.parquet", index=False)
+    (tmp_path / "c.json").write_text(json.dumps({"design": {"weights": "design_weight"}}),
+                                     encoding="utf-8")
+    data, _ = read_harmonised(tmp_path / "h.parquet", tmp_path / "c.json",
+                              lambda concepts: {"b", "unknown",
+                                                concepts["design"]["weights"]})
+    assert list(data.columns) == ["design_weight", "b"]  # the file's order; unknown: none
+    config = load_survey_config(CI_PROJECT / CONFIG, root=CI_PROJECT)
+    margins = tmp_path / "margins.csv"
+    margins.write_text("\ufeff age_group , sex,population\n18-29,male,10\n", encoding="utf-8")
+    spec = {**config.spec, "weighting": {**config.spec["weighting"],
+                                         "margins": [{"file": str(margins)}]}}
+    edited = dataclasses.replace(config, spec=spec)
+    assert {"age_group", "sex", "design_weight"} <= weighting_columns(edited)(
+        {"design": {"weights": "design_weight"}})
+    missing = dataclasses.replace(config, spec={**spec, "weighting": {
+        **spec["weighting"], "margins": [{"file": str(tmp_path / "nowhere.csv")}]}})
+    assert weighting_columns(missing)({"design": {}}) is None  # all: the step reports it
+
+
 def test_chunks_split_the_imputations_evenly_and_never_exceed_them() -> None:
     assert [imputation_chunk(20, 3, k) for k in (1, 2, 3)] == [
         list(range(0, 7)), list(range(7, 14)), list(range(14, 20))]

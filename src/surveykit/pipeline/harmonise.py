@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +30,11 @@ def run_harmonise(config_path: str | Path, data_path: str | Path, codebook_path:
         out.write_json(report_out, {"survey": config.id, **result.report})
 
 
-def read_harmonised(harmonised_path: str | Path, concepts_path: str | Path
+def read_harmonised(harmonised_path: str | Path, concepts_path: str | Path,
+                    columns: Callable[[dict], Iterable[str] | None] | None = None
                     ) -> tuple[pd.DataFrame, dict]:
-    """Read what :func:`run_harmonise` wrote: the data and the concept metadata."""
-    return read_frame_and_json(harmonised_path, concepts_path, "harmonised data", "harmonise")
+    """Read what :func:`run_harmonise` wrote: the data and the concept metadata; with
+    ``columns`` (given the metadata, the columns a step needs) only those columns
+    (`surveykit.pipeline.columns`)."""
+    return read_frame_and_json(harmonised_path, concepts_path, "harmonised data", "harmonise",
+                               columns)

@@ -29,6 +29,7 @@ from surveykit._core.codes import format_code
 from surveykit._core.errors import ConfigError
 from surveykit.data.config import SurveyConfig, load_survey_config
 from surveykit.data.outputs import output_set
+from surveykit.pipeline.columns import model_columns
 from surveykit.pipeline.harmonise import read_harmonised
 from surveykit.pipeline.settings import config_errors, step_settings
 from surveykit.pipeline.weight import read_weighted_design
@@ -417,7 +418,7 @@ def run_models(config_path: str | Path, harmonised_path: str | Path,
     """
     config = load_survey_config(config_path, root=root)
     settings = step_settings(config, workflow_config)
-    data, concepts = read_harmonised(harmonised_path, concepts_path)
+    data, concepts = read_harmonised(harmonised_path, concepts_path, model_columns(config))
     design = read_weighted_design(data, concepts, config, weights_path, adjustments_path)
     parts = None
     if imputation_parts or robustness_parts or categorical_parts:

@@ -39,6 +39,7 @@ import pandas as pd
 from surveykit._core.errors import ConfigError, DataError
 from surveykit.data.config import SurveyConfig, load_survey_config
 from surveykit.data.outputs import output_set
+from surveykit.pipeline.columns import model_columns
 from surveykit.pipeline.harmonise import read_harmonised
 from surveykit.pipeline.model import (
     ROBUSTNESS_FOLDS,
@@ -193,7 +194,7 @@ def _weighted_design(config_path: str | Path, harmonised_path: str | Path,
                                                        pd.DataFrame]:
     config = load_survey_config(config_path, root=root)
     settings = step_settings(config, workflow_config)
-    data, concepts = read_harmonised(harmonised_path, concepts_path)
+    data, concepts = read_harmonised(harmonised_path, concepts_path, model_columns(config))
     design = read_weighted_design(data, concepts, config, weights_path, adjustments_path)
     return config, settings, design, data
 

@@ -27,6 +27,7 @@ from surveykit._core.errors import ConfigError, DataError
 from surveykit.data.config import SurveyConfig, load_survey_config
 from surveykit.data.outputs import output_set
 from surveykit.design import SurveyDesign
+from surveykit.pipeline.columns import weighting_columns
 from surveykit.pipeline.harmonise import read_harmonised
 from surveykit.pipeline.settings import config_errors, weighting_method
 from surveykit.publish.safe_text import write_inert_csv
@@ -158,7 +159,7 @@ def run_weight(config_path: str | Path, harmonised_path: str | Path,
     (no empty placeholder file), and may be ``None``.
     """
     config = load_survey_config(config_path, root=root)
-    data, concepts = read_harmonised(harmonised_path, concepts_path)
+    data, concepts = read_harmonised(harmonised_path, concepts_path, weighting_columns(config))
     result = weight_survey(data, concepts.get("design", {}), config)
     with output_set() as out:
         out.write_with(weights_out, lambda p: result.weights.to_parquet(p, index=False))
