@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from surveykit._core.factorize import distinct_integers, sorted_integer_codes
+from surveykit._core.factorize import distinct_integers, first_and_inverse, sorted_integer_codes
 
 
 @pytest.mark.parametrize("values", [
@@ -29,3 +29,23 @@ def test_counted_codes_are_sorted_factorize(values: np.ndarray) -> None:
 def test_wide_or_other_values_are_left_to_pandas(values: np.ndarray) -> None:
     assert sorted_integer_codes(values) is None
     assert distinct_integers(values) is None
+
+
+@pytest.mark.parametrize(("codes", "span"), [
+    (np.array([4, 1, 4, 0, 1, 1, 7], dtype=np.int64), 8),
+    (np.random.default_rng(3).integers(0, 50, 10_000), 50),
+    (np.random.default_rng(4).integers(0, 90_000, 20_000), 90_000),   # most codes once
+    (np.zeros(0, dtype=np.int64), 1),
+    (np.array([3, 3, 3], dtype=np.int64), 4),
+])
+def test_first_occurrences_and_ranks_are_numpys_unique(codes: np.ndarray, span: int) -> None:
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    got = first_and_inverse(codes, span)
+    assert got is not None
+    np.testing.assert_array_equal(got[0], first)
+    np.testing.assert_array_equal(got[1], inverse)
+
+
+def test_first_occurrences_of_a_wide_span_are_left_to_sorting() -> None:
+    codes = np.array([0, 10**9], dtype=np.int64)
+    assert first_and_inverse(codes, 10**9 + 1) is None

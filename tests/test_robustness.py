@@ -252,6 +252,41 @@ def test_distinct_rows_give_back_every_row() -> None:
     np.testing.assert_array_equal(wide[first][inverse], wide)
 
 
+@pytest.mark.parametrize("column", [
+    np.array([3.0, 1.0, -2.0, 1.0, 3.0, -0.0, 0.0]),            # whole numbers, −0 = 0
+    np.array([1.0, 2.5, 1.0, 2.5, 4.0]),                        # not whole: sorted
+    np.array([1.0, np.nan, 2.0, np.nan, 1.0]),                  # NaN: sorted, NaN last
+    np.array([1.0, np.inf, -np.inf, 1.0]),
+    np.array([0.0, 1e15, 1e15, 0.0, 3.0]),                      # whole, too wide a span
+    np.array([9.3e18, -9.3e18, 0.0]),                           # beyond int64
+    np.array([5, 2, 5, 9, 2], dtype=np.int16),
+    np.array([True, False, True]),
+])
+def test_a_columns_codes_are_those_of_numpys_unique(column: np.ndarray) -> None:
+    """`distinct_rows` codes whole numbers by a table, others by a sort: either way the
+    codes `np.unique` gives, so the rows and their order do not depend on the route."""
+    from surveykit.models.robustness import _column_codes
+
+    levels, expected = np.unique(column, return_inverse=True)
+    codes, count = _column_codes(column)
+    assert codes.dtype == np.int64 and count == len(levels)
+    np.testing.assert_array_equal(codes, expected)
+
+
+def test_distinct_rows_by_table_equal_those_by_sorting(monkeypatch) -> None:
+    from surveykit.models import robustness
+
+    rng = np.random.default_rng(11)
+    matrix = np.column_stack([rng.integers(0, 4, 20_000), rng.integers(1, 6, 20_000),
+                              rng.choice([0.5, 1.25, 7.0], 20_000),
+                              rng.integers(-3, 3, 20_000)]).astype(float)
+    fast = robustness.distinct_rows(matrix)
+    monkeypatch.setattr(robustness, "sorted_integer_codes", lambda values: None)
+    slow = robustness.distinct_rows(matrix)
+    for got, expected in zip(fast, slow, strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
 def test_boosting_predicts_distinct_rows_exactly_as_every_row() -> None:
     """A fold's boosting predictions from its distinct rows are the predictions of every
     row, bit for bit, so the check's AUCs and importances do not change."""
