@@ -56,6 +56,9 @@ rule figures:
         f"{RESULTS}/{{survey}}/logs/figures.log",
     benchmark:
         "benchmarks/{survey}/figures.tsv"
+    # Before the strategies step where both wait for a core: the report waits for the
+    # figures, which take longer.
+    priority: 1
     conda:
         "../../environment.yml"
     # Only the model figures are drawn here, in one process: the strategies step runs
