@@ -120,3 +120,49 @@ def test_later_steps_read_the_weighted_design_back_unchanged(tmp_path: Path, har
     pd.testing.assert_frame_equal(pd.DataFrame(got), pd.DataFrame(expected), rtol=1e-12)
     plain = again.with_weights(again.weights)  # same weights, no further adjustment
     assert plain.adjustments == again.adjustments
+
+
+def test_equal_adjustment_arrays_are_written_once_and_read_back_as_one(
+        tmp_path: Path, harmonised) -> None:
+    """The cells shared by the rounds of one raking are stored once (format 2) and read
+    back as one array; a file of format 1 (every array in full) still reads the same."""
+    import dataclasses
+
+    from surveykit.weighting import persist
+
+    data, roles = harmonised
+    config = load_survey_config(EXAMPLE_CONFIG, root=ROOT)
+    design = weight_survey(data, roles, config).design
+    path = tmp_path / "adjustments.npz"
+    write_adjustments(design, path)
+    with np.load(path) as file:
+        names = file.files
+    references = [name for name in names if name.endswith(".same_as")]
+    assert len(design.adjustments) > 1 and references  # later rounds refer to the first
+    back = persist.read_adjustments(path)
+    assert len(back) == len(design.adjustments)
+    for read, written in zip(back, design.adjustments, strict=True):
+        assert type(read) is type(written)
+        for field in dataclasses.fields(written):
+            np.testing.assert_array_equal(getattr(read, field.name),
+                                          getattr(written, field.name))
+    shared = {name[: -len(".same_as")].split("/", 1)[1] for name in references}
+    for field in shared:
+        assert all(getattr(adjustment, field) is getattr(back[0], field)
+                   for adjustment in back[1:])
+    # format 1: every array in full, as earlier versions wrote it
+    full = {"format_version": np.array(1), "count": np.array(len(design.adjustments))}
+    for i, adjustment in enumerate(design.adjustments):
+        full.update(persist._arrays_of(adjustment, f"{i}/"))
+    np.savez(tmp_path / "old.npz", **full)
+    assert (tmp_path / "old.npz").stat().st_size > path.stat().st_size
+    old = persist.read_adjustments(tmp_path / "old.npz")
+    for read, again in zip(old, back, strict=True):
+        for field in dataclasses.fields(read):
+            np.testing.assert_array_equal(getattr(read, field.name), getattr(again, field.name))
+    # a reference to an array the file does not hold: a clear error, not a KeyError
+    broken = dict(np.load(path))
+    broken[references[0]] = np.array("9/nothing")
+    np.savez(tmp_path / "broken.npz", **broken)
+    with pytest.raises(sk.DataError, match=r"cannot read the weighting adjustments.*rerun"):
+        persist.read_adjustments(tmp_path / "broken.npz")

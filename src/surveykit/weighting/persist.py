@@ -31,7 +31,15 @@ ADJUSTMENT_TYPES: dict[str, type] = {
     "PostStratification": PostStratification,
     "GregCalibration": GregCalibration,
 }
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Versions `read_adjustments` reads: 1 wrote every array in full; 2 writes an array equal
+#: to an earlier one as a reference to it (`_SAME_AS`).
+READABLE_VERSIONS = (1, 2)
+#: Suffix of the name that stands for an array equal to an earlier one (its name as value).
+_SAME_AS = ".same_as"
+#: Arrays of at least this many values are written once where equal (e.g. the cells of
+#: successive raking rounds: at a million respondents 8 MB each).
+_SHARED_SIZE = 1024
 
 
 def _arrays_of(adjustment: Any, prefix: str) -> dict[str, np.ndarray]:
@@ -54,8 +62,21 @@ def write_adjustments(design: SurveyDesign, path: str | Path) -> None:
     """Write the design's variance adjustments (in order) to an ``.npz`` file."""
     arrays: dict[str, np.ndarray] = {"format_version": np.array(FORMAT_VERSION),
                                      "count": np.array(len(design.adjustments))}
+    written: list[tuple[str, np.ndarray]] = []
     for i, adjustment in enumerate(design.adjustments):
-        arrays.update(_arrays_of(adjustment, f"{i}/"))
+        for key, value in _arrays_of(adjustment, f"{i}/").items():
+            # An array equal to one written already becomes a reference to it: the cells
+            # of one raking's rounds are the same, and every later step reads this file.
+            same = next((name for name, earlier in written if value.size >= _SHARED_SIZE
+                         and (earlier is value or (earlier.dtype == value.dtype
+                                                   and np.array_equal(earlier, value)))),
+                        None)
+            if same is None:
+                arrays[key] = value
+                if value.size >= _SHARED_SIZE:
+                    written.append((key, value))
+            else:
+                arrays[key + _SAME_AS] = np.array(same)
     with open(path, "wb") as handle:
         # Not compressed: at a million respondents zlib took seconds of the weight step,
         # which every later step waits for; the file is an intermediate of results/.
@@ -67,10 +88,13 @@ def read_adjustments(path: str | Path) -> tuple[VarianceAdjustment, ...]:
     try:
         with np.load(path, allow_pickle=False) as file:
             stored = {key: file[key] for key in file.files}
-    except (OSError, ValueError) as error:
+        # references to equal arrays: the very array (one copy in memory, too)
+        for key in [key for key in stored if key.endswith(_SAME_AS)]:
+            stored[key[: -len(_SAME_AS)]] = stored[str(stored.pop(key))]
+    except (OSError, ValueError, KeyError) as error:
         raise DataError(f"{path}: cannot read the weighting adjustments ({error}); rerun the "
                         "weight step") from None
-    if int(stored.get("format_version", -1)) != FORMAT_VERSION:
+    if int(stored.get("format_version", -1)) not in READABLE_VERSIONS:
         raise DataError(f"{path}: written by another surveykit version; rerun the weight step")
     adjustments = []
     for i in range(int(stored["count"])):
