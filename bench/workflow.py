@@ -21,7 +21,11 @@ time next to wall time: CPU seconds do not grow with the load the way wall secon
 Usage::
 
     .venv/bin/python bench/workflow.py [--n N] [--cores K] [--layout config|fan-out|one-job]
-                                       [--keep] [--json FILE]
+                                       [--keep] [--json FILE] [--no-bytecode]
+
+Before the run the bytecode of surveykit is compiled, as ``pip install`` does
+(`compile_bytecode`): on a machine with ``PYTHONDONTWRITEBYTECODE`` set every job would
+otherwise compile the package's modules again.
 
 Targets (issue 12, on a 2-core machine): the whole run in under 2 minutes and under 4 GB.
 """
@@ -157,6 +161,31 @@ class ProcessSampler(threading.Thread):
             self.sample()
 
 
+def compile_bytecode() -> tuple[int, float]:
+    """Compile the bytecode of the surveykit that the jobs import, as ``pip install``
+    does; the number of modules compiled and the seconds (not part of the workflow).
+
+    An editable install writes a module's bytecode when it is first imported, unless
+    ``PYTHONDONTWRITEBYTECODE`` is set, as it is on the machines these figures come from:
+    every job of the workflow then compiled each surveykit module it imports again
+    (0.2–0.4 s a job). The files are the usual ``__pycache__`` folders, which git ignores.
+    Up to session 11 the benchmark ran without them; ``--no-bytecode`` skips this step
+    (bytecode already there is still used: delete ``src/surveykit/**/__pycache__`` first
+    to measure as then).
+    """
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("surveykit")
+    if spec is None or spec.origin is None:
+        sys.exit("surveykit is not installed; run `make lint` (it sets up .venv) first")
+    package = Path(spec.origin).parent
+    start = time.perf_counter()
+    if not compileall.compile_dir(package, quiet=1):
+        sys.exit(f"compiling the bytecode of {package} failed")
+    return len(list(package.rglob("*.py"))), time.perf_counter() - start
+
+
 def run_workflow(project: Path, cores: int, layout: str = "config") -> dict:
     """Run snakemake on the project; wall and CPU seconds of the whole run, its peak memory
     (`ProcessSampler`) and the largest process's peak (the kernel's). The model step's
@@ -265,9 +294,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary project (its path is printed)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="do not compile surveykit's bytecode first (compile_bytecode; "
+                             "bytecode already there is still used)")
     args = parser.parse_args(argv)
     project = Path(tempfile.mkdtemp(prefix="surveykit-bench-workflow-"))
     try:
+        if not args.no_bytecode:
+            modules, seconds = compile_bytecode()
+            print(f"bytecode of {modules} surveykit modules compiled or up to date in "
+                  f"{seconds:.1f} s (not part of the workflow)")
         synth_s = prepare(project, args.n, args.seed)
         load_before = os.getloadavg()
         run = run_workflow(project, args.cores, args.layout)
@@ -278,6 +314,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.json:
             args.json.write_text(json.dumps({"n": args.n, "cores": args.cores,
                                              "layout": args.layout,
+                                             "bytecode": not args.no_bytecode,
                                              "synth_s": synth_s,
                                              **{k: v for k, v in run.items() if k != "jobs"},
                                              "rules": rows,
