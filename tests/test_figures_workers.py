@@ -83,7 +83,7 @@ def test_figures_drawn_before_the_models_complete_to_what_one_step_draws(
     assert not (tmp_path / "early" / "figure_3.png").exists()
 
 
-@pytest.mark.parametrize("change", ["survey", "language", "figures", "listing"])
+@pytest.mark.parametrize("change", ["survey", "language", "figures", "listing", "file"])
 def test_figures_drawn_early_for_other_inputs_are_refused(tmp_path: Path,
                                                            change: str) -> None:
     from surveykit._core.errors import DataError
@@ -97,12 +97,18 @@ def test_figures_drawn_early_for_other_inputs_are_refused(tmp_path: Path,
         other = _planned()
         _drawn_early(early, figures._Planned(other.survey, other.language, {},
                                              other.plans[:2], frozenset(), []))
+    elif change == "file":
+        _drawn_early(early, _planned())
+        (early / "figure_2.png").unlink()
     else:
         early.mkdir()
         (early / "figures.json").write_text("{not json", encoding="utf-8")
     out = tmp_path / "out"
     out.mkdir()
-    with pytest.raises(DataError, match=r"figures\.json.*rerun the workflow") as raised:
+    pattern = r"figure_2\.png that its listing names cannot be read.*rerun the workflow" \
+        if change == "file" else r"figures\.json.*rerun the workflow"
+    with pytest.raises(DataError, match=pattern) as raised:
         figures._complete_drawn(_planned(), early, out, 1)
     assert str(early) in str(raised.value)
-    assert list(out.iterdir()) == []  # nothing drawn from a listing that does not fit
+    if change != "file":
+        assert list(out.iterdir()) == []  # nothing drawn from a listing that does not fit

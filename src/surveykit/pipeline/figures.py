@@ -4,6 +4,11 @@ Reads what the estimate, weight and model steps wrote (so a figure can never sho
 the tables suppress) and writes SVG and PNG files plus ``figures.json`` with each figure's
 title and caption, which the report and ``snakemake --report`` use. A figure whose inputs
 the survey lacks (no intent scale, no models) is skipped with a notice.
+
+The workflow draws the figures that need no model in a job of their own while the models are
+still being fitted (`run_descriptive_figures`, rule ``figures_descriptive``); `run_figures`
+then draws only the model figures and takes the others over, the same files as drawing all
+of them at once.
 """
 
 from __future__ import annotations
@@ -405,7 +410,12 @@ def _complete_drawn(planned: _Planned, drawn: Path, directory: Path, workers: in
                           _draw_all(to_draw, directory, workers), strict=True))
     for name in expected:
         for suffix in (".svg", ".png"):
-            shutil.copyfile(drawn / f"{name}{suffix}", directory / f"{name}{suffix}")
+            try:
+                shutil.copyfile(drawn / f"{name}{suffix}", directory / f"{name}{suffix}")
+            except OSError as error:
+                raise DataError(f"{drawn}: the figure {name}{suffix} that its listing names "
+                                f"cannot be read ({error}); delete {drawn} and rerun the "
+                                "workflow") from None
     return [drawn_here[name] if name in drawn_here else found[name]
             for name, _, _, _ in planned.plans]
 
