@@ -214,13 +214,15 @@ def test_the_weight_and_model_steps_read_their_columns_alone_with_the_same_resul
 
 
 def test_the_columns_a_step_reads_are_found_in_its_config_and_files(tmp_path: Path) -> None:
-    from surveykit.pipeline.columns import named_in, weighting_columns
+    from surveykit.pipeline.columns import model_columns, weighting_columns
     from surveykit.pipeline.harmonise import read_harmonised
 
-    assert sorted(named_in({"outcome": "y", "predictions": [["a", "b"]],
-                            "reference_levels": {"c": "low"}, "imputations": 20})) == [
-        "a", "b", "c", "imputations", "low", "outcome", "predictions", "reference_levels",
-        "y"]
+    config = load_survey_config(CI_PROJECT / CONFIG, root=CI_PROJECT)
+    # the concepts `models` names (config references), not its numbers or level names
+    assert model_columns(config)({"design": {"weights": "w", "ids": ["psu"]}}) == {
+        "willing_to_move", "intent", "destination", "age_group", "qualification", "commuter",
+        "leisure_satisfaction", "participation_wish", "children", "home_owner", "female",
+        "migration_background", "w", "psu"}
     frame = pd.DataFrame({"z": [1.0], "design_weight": [2.0], "a": ["x"], "b": [3]})
     frame.to_parquet(tmp_path / "h.parquet", index=False)
     (tmp_path / "c.json").write_text(json.dumps({"design": {"weights": "design_weight"}}),
@@ -229,13 +231,12 @@ def test_the_columns_a_step_reads_are_found_in_its_config_and_files(tmp_path: Pa
                               lambda concepts: {"b", "unknown",
                                                 concepts["design"]["weights"]})
     assert list(data.columns) == ["design_weight", "b"]  # the file's order; unknown: none
-    config = load_survey_config(CI_PROJECT / CONFIG, root=CI_PROJECT)
     margins = tmp_path / "margins.csv"
     margins.write_text("\ufeff age_group , sex,population\n18-29,male,10\n", encoding="utf-8")
     spec = {**config.spec, "weighting": {**config.spec["weighting"],
                                          "margins": [{"file": str(margins)}]}}
     edited = dataclasses.replace(config, spec=spec)
-    assert {"age_group", "sex", "design_weight"} <= weighting_columns(edited)(
+    assert {"age_group", "sex", "design_weight"} == weighting_columns(edited)(
         {"design": {"weights": "design_weight"}})
     missing = dataclasses.replace(config, spec={**spec, "weighting": {
         **spec["weighting"], "margins": [{"file": str(tmp_path / "nowhere.csv")}]}})
